@@ -1,0 +1,4 @@
+//! The nfc compiler: specs (TOML, DSL, annotated fns) → checked IR → Rust.
+#![forbid(unsafe_code)]
+
+pub mod ir;

@@ -1,0 +1,2 @@
+//! Procedural macros of nfc.
+#![forbid(unsafe_code)]

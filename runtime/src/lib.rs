@@ -1,0 +1,12 @@
+//! The nfc runtime: a TinyNF-model driver for the Intel 82599, packet views,
+//! and a software 82599 model that the same driver code runs against.
+//!
+//! `unsafe` is denied crate-wide and allowed only in the modules that touch
+//! hardware or the OS (DMA memory, MMIO, pagemap, PCI sysfs).
+#![deny(unsafe_code)]
+
+pub mod frame;
+pub mod nf;
+
+pub use frame::{Frame, FrameError};
+pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
