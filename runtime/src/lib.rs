@@ -10,3 +10,5 @@ pub mod nf;
 
 pub use frame::{Frame, FrameError};
 pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
+pub mod dma;
+pub mod regs;
