@@ -12,3 +12,6 @@ pub use frame::{Frame, FrameError};
 pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
 pub mod dma;
 pub mod regs;
+pub mod backend;
+
+pub use backend::{Backend, BackendError, PortStats};
