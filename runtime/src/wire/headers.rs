@@ -706,3 +706,291 @@ impl Headers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{checksum, Ipv4Packet, TcpPacket};
+
+    const MACS: [u8; 12] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+
+    /// Ethernet + optional tags + the given type and payload.
+    fn frame(tags: &[[u8; 4]], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut out = MACS.to_vec();
+        for tag in tags {
+            out.extend_from_slice(tag);
+        }
+        out.extend_from_slice(&ethertype.to_be_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    // TCP SYN 10.0.0.1:49152 -> 10.0.0.2:80 with MSS option, valid checksums.
+    const IPV4_TCP: [u8; 44] = [
+        0x45, 0x00, 0x00, 0x2c, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 0, 0, 1, 10, 0, 0, 2, //
+        0xc0, 0x00, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0xc3, 0xd2, 0, 0, 2, 4, 5, 0xb4,
+    ];
+
+    fn ipv4_tcp() -> Vec<u8> {
+        let mut ip = IPV4_TCP.to_vec();
+        Ipv4Packet::new_checked(&mut ip[..]).unwrap().fill_checksum();
+        ip
+    }
+
+    fn checksums_ok(data: &[u8], h: &Headers) -> bool {
+        let l3 = h.l3_offset().unwrap();
+        let ip = Ipv4Packet::new_checked(&data[l3..]).unwrap();
+        let tcp = TcpPacket::new_checked(ip.payload()).unwrap();
+        ip.verify_checksum() && tcp.verify_checksum(ip.pseudo_header())
+    }
+
+    #[test]
+    fn short_frames_have_no_layers() {
+        for len in 0..14 {
+            let h = Headers::parse(&[0u8; 14][..len]);
+            assert_eq!(h, Headers::default());
+            assert_eq!(h.eth_dst(&[]), None);
+        }
+        let h = Headers::parse(&frame(&[], 0x0806, &[]));
+        assert!(h.has_eth() && !h.has_ip());
+        assert_eq!(h.eth_type(&[]), Some(0x0806));
+    }
+
+    #[test]
+    fn ipv4_tcp_fields() {
+        let data = frame(&[], 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert_eq!(h.eth_dst(&data), Some(0x0200_0000_0001));
+        assert_eq!(h.eth_src(&data), Some(0x0200_0000_0002));
+        assert_eq!(h.ipv4_src(&data), Some(0x0a00_0001));
+        assert_eq!(h.ip_proto(&data), Some(6));
+        assert_eq!(h.ip_ttl(&data), Some(64));
+        assert_eq!((h.tcp_src(&data), h.tcp_dst(&data), h.tcp_flags(&data)), (Some(49152), Some(80), Some(0x02)));
+        assert_eq!((h.udp_src(&data), h.icmp_type(&data), h.ipv6_src(&data)), (None, None, None));
+        assert_eq!((h.l3_offset(), h.l4_offset()), (Some(14), Some(34)));
+    }
+
+    #[test]
+    fn setters_keep_checksums() {
+        let mut data = frame(&[], 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert!(h.set_ipv4_src(&mut data, 0xc0a8_0001));
+        assert!(h.set_ipv4_dst(&mut data, 0xffff_ffff));
+        assert!(h.set_tcp_dst(&mut data, 8080));
+        assert!(h.set_ip_dscp(&mut data, 46));
+        assert!(h.set_ip_ttl(&mut data, 3));
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Decremented);
+        assert_eq!(h.ip_ttl(&data), Some(2));
+        assert!(checksums_ok(&data, &h));
+        assert!(!h.set_udp_src(&mut data, 1), "no UDP layer");
+        assert!(!h.set_vlan_id(&mut data, 1), "no tag");
+        assert!(!h.set_ipv6_src(&mut data, 1));
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Decremented);
+        let before = data.clone();
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Expired);
+        assert_eq!(data, before);
+    }
+
+    #[test]
+    fn udp_over_ipv4_without_checksum_stays_without() {
+        let mut ip = vec![0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        ip.extend_from_slice(&[0, 53, 0, 53, 0, 8, 0, 0]);
+        let mut data = frame(&[], 0x0800, &ip);
+        let h = Headers::parse(&data);
+        assert!(h.set_udp_src(&mut data, 1234) && h.set_ipv4_dst(&mut data, 1));
+        assert_eq!(&data[40..42], &[0, 0]);
+        assert_eq!(h.udp_src(&data), Some(1234));
+    }
+
+    #[test]
+    fn two_tags_are_skipped_and_the_outer_one_is_read() {
+        let tags = [[0x88, 0xa8, 0x60, 0x64], [0x81, 0x00, 0x00, 0x0a]];
+        let data = frame(&tags, 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert_eq!(h.vlan_count(), 2);
+        assert_eq!((h.vlan_id(&data), h.vlan_pcp(&data)), (Some(100), Some(3)));
+        assert_eq!(h.eth_type(&data), Some(0x0800));
+        assert_eq!(h.tcp_dst(&data), Some(80));
+    }
+
+    #[test]
+    fn a_third_tag_stops_the_parse() {
+        let tags = [[0x88, 0xa8, 0, 1], [0x81, 0x00, 0, 2], [0x81, 0x00, 0, 3]];
+        let data = frame(&tags, 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert_eq!(h.vlan_count(), 2);
+        assert_eq!(h.vlan_id(&data), Some(1));
+        assert_eq!(h.eth_type(&data), Some(0x8100));
+        assert!(!h.has_ip());
+    }
+
+    #[test]
+    fn a_truncated_tag_is_not_a_tag() {
+        let data = [&MACS[..], &[0x81, 0x00, 0x00, 0x05, 0x08]].concat();
+        let h = Headers::parse(&data);
+        assert!(h.has_eth() && !h.has_vlan());
+        assert_eq!(h.eth_type(&data), Some(0x8100));
+    }
+
+    #[test]
+    fn ipv4_validity_rules() {
+        let good = ipv4_tcp();
+        let variants: [(usize, u8, bool, bool); 7] = [
+            (0, 0x65, false, false), // version 6 in an IPv4 EtherType
+            (0, 0x44, false, false), // IHL 4
+            (0, 0x4f, false, false), // IHL 15: 60 bytes > total length 44
+            (3, 45, false, false),   // total length past the frame
+            (3, 19, false, false),   // total length below the header
+            (3, 39, true, false),    // total length cuts into the TCP header (24 bytes)
+            (6, 0x20, true, true),   // MF, offset 0: a first fragment keeps layer 4
+        ];
+        for (at, value, ipv4, tcp) in variants {
+            let mut ip = good.clone();
+            ip[at] = value;
+            let data = frame(&[], 0x0800, &ip);
+            let h = Headers::parse(&data);
+            assert_eq!((h.has_ipv4(), h.has_tcp()), (ipv4, tcp), "byte {at} = {value:#x}");
+        }
+        let mut later_fragment = good.clone();
+        later_fragment[7] = 0x01;
+        let h = Headers::parse(&frame(&[], 0x0800, &later_fragment));
+        assert!(h.has_ipv4() && !h.has_tcp() && h.l4_offset().is_none());
+        // Padding after the total length is allowed and not layer 4.
+        let mut padded = good.clone();
+        padded.extend_from_slice(&[0; 6]);
+        assert!(Headers::parse(&frame(&[], 0x0800, &padded)).has_tcp());
+    }
+
+    #[test]
+    fn ipv4_options_move_layer_4() {
+        let mut ip = ipv4_tcp();
+        ip[0] = 0x46;
+        ip[3] += 4;
+        ip.splice(20..20, [1, 1, 1, 0]);
+        Ipv4Packet::new_checked(&mut ip[..]).unwrap().fill_checksum();
+        let data = frame(&[], 0x0800, &ip);
+        let h = Headers::parse(&data);
+        assert_eq!(h.l4_offset(), Some(14 + 24));
+        assert_eq!(h.tcp_src(&data), Some(49152));
+    }
+
+    #[test]
+    fn ipv6_layer_4_is_bounded_by_payload_length() {
+        // ICMPv6 echo request fe80::1 -> fe80::2 (checksum 82a8), hop limit 1.
+        let mut ip = vec![0x60, 0, 0, 0, 0, 8, 58, 1];
+        ip.extend_from_slice(&0xfe80_0000_0000_0000_0000_0000_0000_0001u128.to_be_bytes());
+        ip.extend_from_slice(&0xfe80_0000_0000_0000_0000_0000_0000_0002u128.to_be_bytes());
+        ip.extend_from_slice(&[128, 0, 0x82, 0xa8, 0, 7, 0, 9]);
+        let mut data = frame(&[], 0x86dd, &ip);
+        let h = Headers::parse(&data);
+        assert!(h.has_ipv6() && h.has_icmp());
+        assert_eq!((h.icmp_type(&data), h.icmp_code(&data), h.ip_ttl(&data)), (Some(128), Some(0), Some(1)));
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Expired);
+        // Rewriting an address keeps the ICMPv6 checksum (pseudo-header) right.
+        assert!(h.set_ipv6_dst(&mut data, 0x2001_0db8 << 96));
+        let pseudo = checksum::pseudo_header_ipv6(h.ipv6_src(&data).unwrap(), 0x2001_0db8 << 96, 58, 8);
+        assert!(checksum::verify_with(pseudo, &data[54..]));
+        // A payload length of 3 cannot hold an ICMP header; neither can 0.
+        for payload_len in [3u8, 0] {
+            let mut short = data.clone();
+            short[14 + 5] = payload_len;
+            let h = Headers::parse(&short);
+            assert!(h.has_ipv6() && !h.has_icmp());
+        }
+        // Truncated fixed header: no IPv6 at all.
+        assert!(!Headers::parse(&data[..14 + 39]).has_ip());
+        // Not version 6.
+        let mut v4 = data.clone();
+        v4[14] = 0x40;
+        assert!(!Headers::parse(&v4).has_ip());
+    }
+
+    #[test]
+    fn tcp_needs_a_sane_data_offset_and_its_whole_header() {
+        let good = ipv4_tcp();
+        let mut small = good.clone();
+        small[32] = 0x40;
+        assert!(!Headers::parse(&frame(&[], 0x0800, &small)).has_tcp());
+        let mut big = good.clone();
+        big[32] = 0x70; // 28 bytes > the 24 present
+        assert!(!Headers::parse(&frame(&[], 0x0800, &big)).has_tcp());
+    }
+
+    #[test]
+    fn push_and_pop_vlan_move_the_offsets() {
+        let original = frame(&[], 0x0800, &ipv4_tcp());
+        let mut buffer = original.clone();
+        buffer.resize(original.len() + 8, 0);
+        let mut frame = Frame::new(&mut buffer, original.len());
+        let mut h = Headers::parse(frame.data());
+        assert!(!h.pop_vlan(&mut frame), "untagged");
+        assert!(h.push_vlan(&mut frame, 0x123, 5));
+        assert_eq!(&frame.data()[12..18], &[0x81, 0x00, 0xa1, 0x23, 0x08, 0x00]);
+        assert!(h.push_vlan(&mut frame, 0xfff, 0));
+        assert!(!h.push_vlan(&mut frame, 1, 1), "a third tag is refused");
+        assert_eq!(h, Headers::parse(frame.data()));
+        assert_eq!((h.vlan_id(frame.data()), h.l4_offset()), (Some(0xfff), Some(42)));
+        assert!(h.set_tcp_src(frame.data_mut(), 1));
+        assert!(checksums_ok(frame.data(), &h));
+        assert!(h.pop_vlan(&mut frame) && h.pop_vlan(&mut frame));
+        assert_eq!(h, Headers::parse(frame.data()));
+        assert_eq!(frame.len(), original.len());
+        assert_eq!(h.tcp_src(frame.data()), Some(1));
+    }
+
+    #[test]
+    fn push_vlan_needs_room() {
+        let original = frame(&[], 0x0800, &ipv4_tcp());
+        let mut buffer = original.clone();
+        buffer.resize(original.len() + 3, 0);
+        let mut frame = Frame::new(&mut buffer, original.len());
+        let mut h = Headers::parse(frame.data());
+        assert!(!h.push_vlan(&mut frame, 1, 1));
+        assert_eq!(frame.data(), &original[..]);
+        assert_eq!(h, Headers::parse(frame.data()));
+    }
+
+    #[test]
+    fn popping_towards_a_third_tag_reparses() {
+        let tags = [[0x88, 0xa8, 0, 1], [0x81, 0x00, 0, 2], [0x81, 0x00, 0, 3]];
+        let original = frame(&tags, 0x0800, &ipv4_tcp());
+        let mut buffer = original.clone();
+        let mut frame = Frame::new(&mut buffer, original.len());
+        let mut h = Headers::parse(frame.data());
+        assert!(!h.has_ip());
+        assert!(h.pop_vlan(&mut frame));
+        assert_eq!(h, Headers::parse(frame.data()));
+        assert!(h.has_tcp() && h.vlan_count() == 2);
+        assert_eq!(h.vlan_id(frame.data()), Some(2));
+    }
+
+    #[test]
+    fn swap_macs_and_masking() {
+        let mut data = frame(&[[0x81, 0, 0, 0]], 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert!(h.swap_macs(&mut data));
+        assert_eq!(&data[..12], &[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);
+        assert!(h.set_eth_dst(&mut data, 0xffff_0a0b_0c0d_0e0f));
+        assert_eq!(&data[..6], &[0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f]);
+        assert!(h.set_vlan_id(&mut data, 0xf123) && h.set_vlan_pcp(&mut data, 0xff));
+        assert_eq!(&data[14..16], &[0xe1, 0x23]);
+        assert!(h.set_ip_dscp(&mut data, 0xff));
+        assert_eq!(h.ip_dscp(&data), Some(0x3f));
+    }
+
+    #[test]
+    fn a_shorter_slice_than_parsed_is_refused_not_a_panic() {
+        let mut data = frame(&[], 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        let short = &mut data[..40];
+        assert!(!h.set_tcp_src(short, 1));
+        assert!(!h.set_ipv4_src(short, 1), "the whole parsed extent is required");
+        assert_eq!(h.tcp_flags(short), None, "getters check only their own bytes");
+        assert_eq!(h.decrement_ttl(short), TtlOutcome::NotIp);
+    }
+
+    #[test]
+    fn headers_stay_small() {
+        assert!(core::mem::size_of::<Headers>() <= 8);
+    }
+}
