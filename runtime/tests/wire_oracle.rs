@@ -8,7 +8,9 @@ use etherparse::{
     Ipv6FlowLabel, Ipv6Header, LinkSlice, NetSlice, SingleVlanHeader, SlicedPacket, TcpHeader, TcpSlice, UdpHeader,
     UdpSlice, VlanId, VlanPcp, VlanSlice,
 };
-use nfc_runtime::wire::checksum;
+use nfc_runtime::wire::{
+    checksum, EthernetFrame, IcmpPacket, Ipv4Packet, Ipv6Packet, TcpPacket, UdpPacket, VlanTag, WireError,
+};
 use nfc_runtime::{Frame, Headers, TtlOutcome};
 use proptest::prelude::*;
 
@@ -625,6 +627,7 @@ proptest! {
         let data = build(&p);
         let h = Headers::parse(&data);
         prop_assert_eq!(ours(&h, &data), oracle(&data));
+        prop_assert_eq!(reference(&data), oracle(&data), "the two oracles agree on valid packets");
         prop_assert_eq!(h.has_vlan(), !p.tags.is_empty());
         prop_assert_eq!(h.vlan_count(), p.tags.len());
         // The generator's checksums are right to begin with (tests the test).
@@ -742,6 +745,86 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
+// A second, deliberately naive reference for malformed input (etherparse
+// rejects those outright): the documented rules spelled out with nfc's own
+// typed views, one layer at a time.
+
+fn reference(data: &[u8]) -> Fields {
+    let mut f = Fields::default();
+    let Ok(eth) = EthernetFrame::new_checked(data) else { return f };
+    f.eth_dst = Some(mac(eth.dst_addr()));
+    f.eth_src = Some(mac(eth.src_addr()));
+    let mut ethertype = eth.ethertype();
+    let mut rest = eth.payload();
+    for depth in 0..2 {
+        if ethertype != 0x8100 && ethertype != 0x88a8 {
+            break;
+        }
+        let Ok(tag) = VlanTag::new_checked(rest) else { break };
+        if depth == 0 {
+            f.vlan_id = Some(tag.vid());
+            f.vlan_pcp = Some(tag.pcp());
+        }
+        ethertype = tag.ethertype();
+        rest = &rest[4..];
+    }
+    f.eth_type = Some(ethertype);
+    let (protocol, icmp, l4): (u8, u8, &[u8]) = match ethertype {
+        0x0800 => {
+            let Ok(ip) = Ipv4Packet::new_checked(rest) else { return f };
+            f.ipv4_src = Some(ip.src_addr());
+            f.ipv4_dst = Some(ip.dst_addr());
+            f.ip_proto = Some(ip.protocol());
+            f.ip_ttl = Some(ip.ttl());
+            f.ip_dscp = Some(ip.dscp());
+            if ip.fragment_offset() != 0 {
+                return f;
+            }
+            (ip.protocol(), 1, &rest[ip.header_len()..usize::from(ip.total_len())])
+        }
+        0x86dd => {
+            // The view insists on the payload length fitting; the rules do not.
+            let ip = match Ipv6Packet::new_checked(rest) {
+                Ok(ip) => ip,
+                Err(WireError::Truncated) if rest.len() >= 40 && rest[0] >> 4 == 6 => Ipv6Packet::new_unchecked(rest),
+                Err(_) => return f,
+            };
+            f.ipv6_src = Some(ip.src_addr());
+            f.ipv6_dst = Some(ip.dst_addr());
+            f.ip_proto = Some(ip.next_header());
+            f.ip_ttl = Some(ip.hop_limit());
+            f.ip_dscp = Some(ip.dscp());
+            let end = (40 + usize::from(ip.payload_len())).min(rest.len());
+            (ip.next_header(), 58, &rest[40..end])
+        }
+        _ => return f,
+    };
+    match protocol {
+        6 => {
+            if let Ok(tcp) = TcpPacket::new_checked(l4) {
+                f.tcp_src = Some(tcp.src_port());
+                f.tcp_dst = Some(tcp.dst_port());
+                f.tcp_flags = Some(tcp.flags());
+            }
+        }
+        // The rules need the 8 header bytes only, not a consistent length field.
+        17 if l4.len() >= 8 => {
+            let udp = UdpPacket::new_unchecked(l4);
+            f.udp_src = Some(udp.src_port());
+            f.udp_dst = Some(udp.dst_port());
+        }
+        p if p == icmp => {
+            if let Ok(icmp) = IcmpPacket::new_checked(l4) {
+                f.icmp_type = Some(icmp.msg_type());
+                f.icmp_code = Some(icmp.msg_code());
+            }
+        }
+        _ => {}
+    }
+    f
+}
+
+// ---------------------------------------------------------------------------
 // Robustness: nothing panics and nothing outside the frame is touched.
 
 /// Runs every getter and setter (and push/pop) on `data` inside a larger
@@ -752,7 +835,7 @@ fn exercise(data: &[u8], value: u128) {
     buffer.extend(std::iter::repeat_n(0xa5u8, GUARD));
     let len = data.len();
     let h = Headers::parse(&buffer[..len]);
-    let _ = ours(&h, &buffer[..len]);
+    assert_eq!(ours(&h, &buffer[..len]), reference(&buffer[..len]), "getters vs the naive reference");
     // Getters on a shorter slice than parse saw must not panic either.
     let _ = ours(&h, &buffer[..len / 2]);
     let (frame_bytes, guard) = buffer.split_at_mut(len);
@@ -828,6 +911,30 @@ proptest! {
         let mut data = vec![0u8; 12];
         data.extend_from_slice(&prefix);
         data.extend_from_slice(&rest);
+        exercise(&data, value);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// Valid packets with a few bytes overwritten (often a version, IHL,
+    /// length or data offset) reach the deep rules where random bytes rarely do.
+    #[test]
+    fn corrupted_valid_packets_follow_the_rules(
+        p in packet(),
+        // Small values make length fields too short, which is where rules bite.
+        corruptions in proptest::collection::vec(
+            (any::<prop::sample::Index>(), prop_oneof![any::<u8>(), 0u8..48]),
+            1..4,
+        ),
+        value in any::<u128>(),
+    ) {
+        let mut data = build(&p);
+        for (index, byte) in corruptions {
+            let at = index.index(data.len().min(80));
+            data[at] = byte;
+        }
         exercise(&data, value);
     }
 }
