@@ -13,5 +13,7 @@ pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
 pub mod dma;
 pub mod regs;
 pub mod backend;
+pub mod wire;
 
 pub use backend::{Backend, BackendError, PortStats};
+pub use wire::{Headers, TtlOutcome};

@@ -1,0 +1,996 @@
+//! `Headers`: where each layer of a frame starts, found once on arrival, and
+//! the field getters and checksum-preserving setters generated code uses.
+//!
+//! # What `parse` recognises
+//!
+//! `Headers::parse(data)` never fails and never panics; a layer that is absent,
+//! truncated or malformed is simply not present, and nothing above it is parsed.
+//!
+//! - **Ethernet** needs 14 bytes (destination, source, EtherType).
+//! - **VLAN tags**: up to two tags are skipped. A tag is recognised when the
+//!   EtherType/TPID field holds `0x8100` (802.1Q C-tag) or `0x88a8` (802.1ad
+//!   S-tag, normally the outer one; both TPIDs are accepted at both positions
+//!   because real QinQ gear uses `0x8100/0x8100` too) and its 4 bytes (TPID +
+//!   TCI) plus the next 2-byte type field fit in the frame. `vlan_id` and
+//!   `vlan_pcp` read the **outermost** tag. A truncated tag is not a tag: the
+//!   frame is Ethernet only, with `eth_type` = that TPID. A **third** tag is not
+//!   skipped: `eth_type` is then its TPID (`0x8100`/`0x88a8`) and no IP layer is
+//!   parsed. `eth_type` is the EtherType after the skipped tags.
+//! - **IPv4** (EtherType `0x0800`) needs version 4, IHL >= 5, IHL*4 bytes
+//!   available, and total length >= IHL*4 and <= the bytes available after the
+//!   Ethernet/VLAN headers. Options (IHL > 5) are skipped. Layer 4 is parsed
+//!   only in a first fragment (fragment offset 0; the MF bit may be set) and
+//!   only within the total length (bytes after it are Ethernet padding).
+//! - **IPv6** (EtherType `0x86dd`) needs version 6 and the 40-byte fixed
+//!   header; the payload length is not required to match the frame. Layer 4 is
+//!   the next header directly (extension headers are not walked, so a packet
+//!   with them has no layer 4), and must fit within both the payload length and
+//!   the bytes available.
+//! - **TCP** (protocol 6) needs data offset >= 5 and the whole header
+//!   (options included); **UDP** (17) needs 8 bytes; **ICMP** needs 4 bytes
+//!   (type, code, checksum) and is protocol 1 over IPv4, 58 (ICMPv6) over IPv6.
+//!
+//! # Setters
+//!
+//! A setter writes only inside the headers `parse` established, after one
+//! check that `data` is at least that long, so it never panics even when given
+//! a different slice; it returns false and writes nothing when the layer is
+//! absent. Values wider than the field are masked to its width (`vlan_id` 12
+//! bits, `vlan_pcp` 3, `ip_dscp` 6, MAC addresses 48). Checksums are updated
+//! incrementally (RFC 1624): the IPv4 header checksum for IPv4 fields, the
+//! TCP/UDP checksum for ports and (through the pseudo-header) addresses, the
+//! ICMPv6 checksum for IPv6 addresses. ICMPv4 has no pseudo-header, so IPv4
+//! address changes leave it alone. A UDP checksum of 0 means "none" (always
+//! allowed over IPv4, RFC 6935 tunnels over IPv6) and stays 0; a computed UDP
+//! checksum of 0 is stored as its equivalent `0xffff` (RFC 768).
+
+use super::checksum;
+use crate::frame::Frame;
+
+/// What `decrement_ttl` did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TtlOutcome {
+    /// The TTL / hop limit was decremented (and the IPv4 checksum updated).
+    Decremented,
+    /// The TTL / hop limit was 0 or 1: the packet must be dropped; nothing
+    /// was written.
+    Expired,
+    /// The frame has no IPv4 or IPv6 header; nothing was written.
+    NotIp,
+}
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+const TPID_CTAG: u16 = 0x8100;
+const TPID_STAG: u16 = 0x88a8;
+const PROTO_ICMP: u8 = 1;
+const PROTO_TCP: u8 = 6;
+const PROTO_UDP: u8 = 17;
+const PROTO_ICMPV6: u8 = 58;
+
+/// The most VLAN tags `parse` skips.
+pub const MAX_VLAN_TAGS: usize = 2;
+
+const ETH_LEN: usize = 14;
+const VLAN_TAG_LEN: usize = 4;
+const IPV4_MIN_LEN: usize = 20;
+const IPV6_LEN: usize = 40;
+const TCP_MIN_LEN: usize = 20;
+const UDP_LEN: usize = 8;
+const ICMP_MIN_LEN: usize = 4;
+
+// Layer bits.
+const ETH: u8 = 1 << 0;
+const IPV4: u8 = 1 << 1;
+const IPV6: u8 = 1 << 2;
+const TCP: u8 = 1 << 3;
+const UDP: u8 = 1 << 4;
+const ICMP: u8 = 1 << 5;
+
+/// Offsets of the layers of one frame, from [`Headers::parse`].
+///
+/// Offsets are bytes from the start of the frame and always small (the
+/// deepest header byte is below 22 + 60 + 60), so they are stored as `u8`
+/// and the whole struct is 8 bytes. `Default` is a frame with no layers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Headers {
+    layers: u8,
+    vlans: u8,
+    /// Start of the IP header (right after the type field); 0 without Ethernet.
+    l3: u8,
+    /// Start of the TCP/UDP/ICMP header; 0 without one.
+    l4: u8,
+    /// One past the last byte any getter or setter touches: the single bound
+    /// setters check.
+    end: u8,
+    eth_type: u16,
+}
+
+#[inline]
+fn read<const N: usize>(data: &[u8], at: usize) -> Option<[u8; N]> {
+    data.get(at..)?.first_chunk::<N>().copied()
+}
+
+#[inline]
+fn be16(data: &[u8], at: usize) -> Option<u16> {
+    read::<2>(data, at).map(u16::from_be_bytes)
+}
+
+#[inline]
+fn be32(data: &[u8], at: usize) -> Option<u32> {
+    read::<4>(data, at).map(u32::from_be_bytes)
+}
+
+#[inline]
+fn be128(data: &[u8], at: usize) -> Option<u128> {
+    read::<16>(data, at).map(u128::from_be_bytes)
+}
+
+#[inline]
+fn byte(data: &[u8], at: usize) -> Option<u8> {
+    data.get(at).copied()
+}
+
+#[inline]
+fn write<const N: usize>(data: &mut [u8], at: usize, bytes: [u8; N]) {
+    if let Some(slot) = data.get_mut(at..).and_then(|d| d.first_chunk_mut::<N>()) {
+        *slot = bytes;
+    }
+}
+
+/// Applies an RFC 1624 update to the 16-bit checksum at `at`. For UDP a
+/// stored 0 (no checksum) stays 0 and a result of 0 becomes `0xffff`.
+#[inline]
+fn update_checksum(data: &mut [u8], at: usize, udp: bool, update: impl FnOnce(u16) -> u16) {
+    if let Some(old) = be16(data, at) {
+        if udp && old == 0 {
+            return;
+        }
+        let mut new = update(old);
+        if udp && new == 0 {
+            new = 0xffff;
+        }
+        write(data, at, new.to_be_bytes());
+    }
+}
+
+impl Headers {
+    /// Finds the layers of `data` (see the module documentation for the rules).
+    #[inline]
+    pub fn parse(data: &[u8]) -> Headers {
+        let mut headers = Headers::default();
+        let Some(mut eth_type) = be16(data, 12) else {
+            return headers;
+        };
+        headers.layers = ETH;
+        let mut l3 = ETH_LEN;
+        let mut vlans = 0u8;
+        while usize::from(vlans) < MAX_VLAN_TAGS && (eth_type == TPID_CTAG || eth_type == TPID_STAG) {
+            // The inner type field follows the 2-byte TCI.
+            let Some(inner) = be16(data, l3 + 2) else { break };
+            eth_type = inner;
+            l3 += VLAN_TAG_LEN;
+            vlans += 1;
+        }
+        headers.vlans = vlans;
+        headers.eth_type = eth_type;
+        headers.l3 = l3 as u8;
+        headers.end = l3 as u8;
+        match eth_type {
+            ETHERTYPE_IPV4 => headers.parse_ipv4(data, l3),
+            ETHERTYPE_IPV6 => headers.parse_ipv6(data, l3),
+            _ => {}
+        }
+        headers
+    }
+
+    #[inline]
+    fn parse_ipv4(&mut self, data: &[u8], l3: usize) {
+        let Some(ip) = data.get(l3..) else { return };
+        let Some(fixed) = ip.first_chunk::<IPV4_MIN_LEN>() else { return };
+        let header_len = usize::from(fixed[0] & 0x0f) * 4;
+        let total_len = usize::from(u16::from_be_bytes([fixed[2], fixed[3]]));
+        if fixed[0] >> 4 != 4 || header_len < IPV4_MIN_LEN || header_len > total_len || total_len > ip.len() {
+            return;
+        }
+        self.layers |= IPV4;
+        self.end = (l3 + IPV4_MIN_LEN) as u8;
+        let fragment_offset = u16::from_be_bytes([fixed[6], fixed[7]]) & 0x1fff;
+        if fragment_offset == 0 {
+            self.parse_l4(data, fixed[9], PROTO_ICMP, l3 + header_len, total_len - header_len);
+        }
+    }
+
+    #[inline]
+    fn parse_ipv6(&mut self, data: &[u8], l3: usize) {
+        let Some(ip) = data.get(l3..) else { return };
+        let Some(fixed) = ip.first_chunk::<IPV6_LEN>() else { return };
+        if fixed[0] >> 4 != 6 {
+            return;
+        }
+        self.layers |= IPV6;
+        self.end = (l3 + IPV6_LEN) as u8;
+        let payload_len = usize::from(u16::from_be_bytes([fixed[4], fixed[5]]));
+        let available = payload_len.min(ip.len() - IPV6_LEN);
+        self.parse_l4(data, fixed[6], PROTO_ICMPV6, l3 + IPV6_LEN, available);
+    }
+
+    /// Parses the layer-4 header at `l4`, which may use at most `available`
+    /// bytes (all of them inside `data`, the caller checked).
+    #[inline]
+    fn parse_l4(&mut self, data: &[u8], protocol: u8, icmp_protocol: u8, l4: usize, available: usize) {
+        let (layer, len) = match protocol {
+            PROTO_TCP => {
+                let Some(offset_byte) = byte(data, l4 + 12) else { return };
+                let header_len = usize::from(offset_byte >> 4) * 4;
+                if header_len < TCP_MIN_LEN || header_len > available {
+                    return;
+                }
+                (TCP, TCP_MIN_LEN)
+            }
+            PROTO_UDP => (UDP, UDP_LEN),
+            p if p == icmp_protocol => (ICMP, ICMP_MIN_LEN),
+            _ => return,
+        };
+        if len > available {
+            return;
+        }
+        self.layers |= layer;
+        self.l4 = l4 as u8;
+        self.end = (l4 + len) as u8;
+    }
+
+    // --- Presence ---------------------------------------------------------
+
+    #[inline]
+    pub fn has_eth(&self) -> bool {
+        self.layers & ETH != 0
+    }
+    #[inline]
+    pub fn has_vlan(&self) -> bool {
+        self.vlans != 0
+    }
+    #[inline]
+    pub fn has_ipv4(&self) -> bool {
+        self.layers & IPV4 != 0
+    }
+    #[inline]
+    pub fn has_ipv6(&self) -> bool {
+        self.layers & IPV6 != 0
+    }
+    #[inline]
+    pub fn has_ip(&self) -> bool {
+        self.layers & (IPV4 | IPV6) != 0
+    }
+    #[inline]
+    pub fn has_tcp(&self) -> bool {
+        self.layers & TCP != 0
+    }
+    #[inline]
+    pub fn has_udp(&self) -> bool {
+        self.layers & UDP != 0
+    }
+    #[inline]
+    pub fn has_icmp(&self) -> bool {
+        self.layers & ICMP != 0
+    }
+
+    /// How many VLAN tags were skipped (0, 1 or 2).
+    #[inline]
+    pub fn vlan_count(&self) -> usize {
+        usize::from(self.vlans)
+    }
+
+    /// Where the IP header starts, if there is one.
+    #[inline]
+    pub fn l3_offset(&self) -> Option<usize> {
+        self.has_ip().then_some(usize::from(self.l3))
+    }
+
+    /// Where the TCP/UDP/ICMP header starts, if there is one.
+    #[inline]
+    pub fn l4_offset(&self) -> Option<usize> {
+        (self.layers & (TCP | UDP | ICMP) != 0).then_some(usize::from(self.l4))
+    }
+
+    // --- Getters ----------------------------------------------------------
+
+    #[inline]
+    pub fn eth_dst(&self, data: &[u8]) -> Option<u64> {
+        self.mac_at(data, 0)
+    }
+    #[inline]
+    pub fn eth_src(&self, data: &[u8]) -> Option<u64> {
+        self.mac_at(data, 6)
+    }
+    #[inline]
+    fn mac_at(&self, data: &[u8], at: usize) -> Option<u64> {
+        if !self.has_eth() {
+            return None;
+        }
+        let [a, b, c, d, e, f] = read::<6>(data, at)?;
+        Some(u64::from_be_bytes([0, 0, a, b, c, d, e, f]))
+    }
+
+    /// The EtherType after the skipped VLAN tags.
+    #[inline]
+    pub fn eth_type(&self, _data: &[u8]) -> Option<u16> {
+        self.has_eth().then_some(self.eth_type)
+    }
+
+    /// The VLAN ID (12 bits) of the outermost tag.
+    #[inline]
+    pub fn vlan_id(&self, data: &[u8]) -> Option<u16> {
+        if !self.has_vlan() {
+            return None;
+        }
+        Some(be16(data, ETH_LEN)? & 0x0fff)
+    }
+
+    /// The priority code point (3 bits) of the outermost tag.
+    #[inline]
+    pub fn vlan_pcp(&self, data: &[u8]) -> Option<u8> {
+        if !self.has_vlan() {
+            return None;
+        }
+        Some(byte(data, ETH_LEN)? >> 5)
+    }
+
+    #[inline]
+    pub fn ipv4_src(&self, data: &[u8]) -> Option<u32> {
+        if !self.has_ipv4() {
+            return None;
+        }
+        be32(data, usize::from(self.l3) + 12)
+    }
+    #[inline]
+    pub fn ipv4_dst(&self, data: &[u8]) -> Option<u32> {
+        if !self.has_ipv4() {
+            return None;
+        }
+        be32(data, usize::from(self.l3) + 16)
+    }
+    #[inline]
+    pub fn ipv6_src(&self, data: &[u8]) -> Option<u128> {
+        if !self.has_ipv6() {
+            return None;
+        }
+        be128(data, usize::from(self.l3) + 8)
+    }
+    #[inline]
+    pub fn ipv6_dst(&self, data: &[u8]) -> Option<u128> {
+        if !self.has_ipv6() {
+            return None;
+        }
+        be128(data, usize::from(self.l3) + 24)
+    }
+
+    /// IPv4 protocol or IPv6 next header.
+    #[inline]
+    pub fn ip_proto(&self, data: &[u8]) -> Option<u8> {
+        if !self.has_ip() {
+            return None;
+        }
+        let at = if self.has_ipv4() { 9 } else { 6 };
+        byte(data, usize::from(self.l3) + at)
+    }
+
+    /// IPv4 TTL or IPv6 hop limit.
+    #[inline]
+    pub fn ip_ttl(&self, data: &[u8]) -> Option<u8> {
+        if !self.has_ip() {
+            return None;
+        }
+        let at = if self.has_ipv4() { 8 } else { 7 };
+        byte(data, usize::from(self.l3) + at)
+    }
+
+    /// The DSCP (upper 6 bits of the IPv4 TOS / IPv6 traffic class).
+    #[inline]
+    pub fn ip_dscp(&self, data: &[u8]) -> Option<u8> {
+        if !self.has_ip() {
+            return None;
+        }
+        let [b0, b1] = read::<2>(data, usize::from(self.l3))?;
+        Some(if self.has_ipv4() { b1 >> 2 } else { ((b0 & 0x0f) << 2) | (b1 >> 6) })
+    }
+
+    #[inline]
+    pub fn tcp_src(&self, data: &[u8]) -> Option<u16> {
+        self.l4_u16(data, TCP, 0)
+    }
+    #[inline]
+    pub fn tcp_dst(&self, data: &[u8]) -> Option<u16> {
+        self.l4_u16(data, TCP, 2)
+    }
+    #[inline]
+    pub fn udp_src(&self, data: &[u8]) -> Option<u16> {
+        self.l4_u16(data, UDP, 0)
+    }
+    #[inline]
+    pub fn udp_dst(&self, data: &[u8]) -> Option<u16> {
+        self.l4_u16(data, UDP, 2)
+    }
+    #[inline]
+    fn l4_u16(&self, data: &[u8], layer: u8, at: usize) -> Option<u16> {
+        if self.layers & layer == 0 {
+            return None;
+        }
+        be16(data, usize::from(self.l4) + at)
+    }
+
+    /// The 8 TCP flag bits CWR ECE URG ACK PSH RST SYN FIN (byte 13).
+    #[inline]
+    pub fn tcp_flags(&self, data: &[u8]) -> Option<u8> {
+        if !self.has_tcp() {
+            return None;
+        }
+        byte(data, usize::from(self.l4) + 13)
+    }
+
+    #[inline]
+    pub fn icmp_type(&self, data: &[u8]) -> Option<u8> {
+        if !self.has_icmp() {
+            return None;
+        }
+        byte(data, usize::from(self.l4))
+    }
+    #[inline]
+    pub fn icmp_code(&self, data: &[u8]) -> Option<u8> {
+        if !self.has_icmp() {
+            return None;
+        }
+        byte(data, usize::from(self.l4) + 1)
+    }
+
+    // --- Setters ----------------------------------------------------------
+
+    /// Whether `layer` is present and `data` covers everything parse saw.
+    #[inline]
+    fn writable(&self, data: &[u8], layer: u8) -> bool {
+        self.layers & layer != 0 && data.len() >= usize::from(self.end)
+    }
+
+    #[inline]
+    pub fn set_eth_dst(&self, data: &mut [u8], value: u64) -> bool {
+        self.set_mac_at(data, 0, value)
+    }
+    #[inline]
+    pub fn set_eth_src(&self, data: &mut [u8], value: u64) -> bool {
+        self.set_mac_at(data, 6, value)
+    }
+    #[inline]
+    fn set_mac_at(&self, data: &mut [u8], at: usize, value: u64) -> bool {
+        if !self.writable(data, ETH) {
+            return false;
+        }
+        let [_, _, a, b, c, d, e, f] = value.to_be_bytes();
+        write(data, at, [a, b, c, d, e, f]);
+        true
+    }
+
+    /// Sets the outermost tag's VLAN ID (masked to 12 bits).
+    #[inline]
+    pub fn set_vlan_id(&self, data: &mut [u8], value: u16) -> bool {
+        self.update_tci(data, |tci| (tci & 0xf000) | (value & 0x0fff))
+    }
+
+    /// Sets the outermost tag's priority (masked to 3 bits).
+    #[inline]
+    pub fn set_vlan_pcp(&self, data: &mut [u8], value: u8) -> bool {
+        self.update_tci(data, |tci| (tci & 0x1fff) | (u16::from(value & 0x07) << 13))
+    }
+
+    #[inline]
+    fn update_tci(&self, data: &mut [u8], update: impl FnOnce(u16) -> u16) -> bool {
+        if !self.has_vlan() || !self.writable(data, ETH) {
+            return false;
+        }
+        let Some(tci) = be16(data, ETH_LEN) else { return false };
+        write(data, ETH_LEN, update(tci).to_be_bytes());
+        true
+    }
+
+    /// The offset of the layer-4 checksum covering the pseudo-header, and
+    /// whether it is UDP's (0 = none). ICMPv4 has no pseudo-header.
+    #[inline]
+    fn pseudo_header_checksum(&self) -> Option<(usize, bool)> {
+        let l4 = usize::from(self.l4);
+        if self.has_tcp() {
+            Some((l4 + 16, false))
+        } else if self.has_udp() {
+            Some((l4 + 6, true))
+        } else if self.has_icmp() && self.has_ipv6() {
+            Some((l4 + 2, false))
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    pub fn set_ipv4_src(&self, data: &mut [u8], value: u32) -> bool {
+        self.set_ipv4_address(data, 12, value)
+    }
+    #[inline]
+    pub fn set_ipv4_dst(&self, data: &mut [u8], value: u32) -> bool {
+        self.set_ipv4_address(data, 16, value)
+    }
+    #[inline]
+    fn set_ipv4_address(&self, data: &mut [u8], field: usize, value: u32) -> bool {
+        if !self.writable(data, IPV4) {
+            return false;
+        }
+        let l3 = usize::from(self.l3);
+        let Some(old) = be32(data, l3 + field) else { return false };
+        write(data, l3 + field, value.to_be_bytes());
+        update_checksum(data, l3 + 10, false, |c| checksum::update32(c, old, value));
+        if let Some((at, udp)) = self.pseudo_header_checksum() {
+            update_checksum(data, at, udp, |c| checksum::update32(c, old, value));
+        }
+        true
+    }
+
+    #[inline]
+    pub fn set_ipv6_src(&self, data: &mut [u8], value: u128) -> bool {
+        self.set_ipv6_address(data, 8, value)
+    }
+    #[inline]
+    pub fn set_ipv6_dst(&self, data: &mut [u8], value: u128) -> bool {
+        self.set_ipv6_address(data, 24, value)
+    }
+    #[inline]
+    fn set_ipv6_address(&self, data: &mut [u8], field: usize, value: u128) -> bool {
+        if !self.writable(data, IPV6) {
+            return false;
+        }
+        let at = usize::from(self.l3) + field;
+        let Some(old) = be128(data, at) else { return false };
+        write(data, at, value.to_be_bytes());
+        if let Some((at, udp)) = self.pseudo_header_checksum() {
+            update_checksum(data, at, udp, |c| checksum::update128(c, old, value));
+        }
+        true
+    }
+
+    /// Sets the IPv4 TTL or IPv6 hop limit.
+    #[inline]
+    pub fn set_ip_ttl(&self, data: &mut [u8], value: u8) -> bool {
+        if !self.writable(data, IPV4 | IPV6) {
+            return false;
+        }
+        let l3 = usize::from(self.l3);
+        if self.has_ipv4() {
+            // TTL shares a checksummed 16-bit word with the protocol.
+            let Some([ttl, protocol]) = read::<2>(data, l3 + 8) else { return false };
+            write(data, l3 + 8, [value, protocol]);
+            let (old, new) = (u16::from_be_bytes([ttl, protocol]), u16::from_be_bytes([value, protocol]));
+            update_checksum(data, l3 + 10, false, |c| checksum::update16(c, old, new));
+        } else {
+            write(data, l3 + 7, [value]);
+        }
+        true
+    }
+
+    /// Sets the DSCP (masked to 6 bits), keeping the ECN bits.
+    #[inline]
+    pub fn set_ip_dscp(&self, data: &mut [u8], value: u8) -> bool {
+        if !self.writable(data, IPV4 | IPV6) {
+            return false;
+        }
+        let l3 = usize::from(self.l3);
+        let dscp = value & 0x3f;
+        let Some([b0, b1]) = read::<2>(data, l3) else { return false };
+        if self.has_ipv4() {
+            let new = [b0, (dscp << 2) | (b1 & 0x03)];
+            write(data, l3, new);
+            let (old, new) = (u16::from_be_bytes([b0, b1]), u16::from_be_bytes(new));
+            update_checksum(data, l3 + 10, false, |c| checksum::update16(c, old, new));
+        } else {
+            // Traffic class straddles bytes 0 and 1: version(4) tc(8) flow(20).
+            write(data, l3, [(b0 & 0xf0) | (dscp >> 2), (b1 & 0x3f) | (dscp << 6)]);
+        }
+        true
+    }
+
+    #[inline]
+    pub fn set_tcp_src(&self, data: &mut [u8], value: u16) -> bool {
+        self.set_port(data, TCP, 0, value)
+    }
+    #[inline]
+    pub fn set_tcp_dst(&self, data: &mut [u8], value: u16) -> bool {
+        self.set_port(data, TCP, 2, value)
+    }
+    #[inline]
+    pub fn set_udp_src(&self, data: &mut [u8], value: u16) -> bool {
+        self.set_port(data, UDP, 0, value)
+    }
+    #[inline]
+    pub fn set_udp_dst(&self, data: &mut [u8], value: u16) -> bool {
+        self.set_port(data, UDP, 2, value)
+    }
+    #[inline]
+    fn set_port(&self, data: &mut [u8], layer: u8, field: usize, value: u16) -> bool {
+        if !self.writable(data, layer) {
+            return false;
+        }
+        let l4 = usize::from(self.l4);
+        let Some(old) = be16(data, l4 + field) else { return false };
+        write(data, l4 + field, value.to_be_bytes());
+        let (at, udp) = if layer == TCP { (l4 + 16, false) } else { (l4 + 6, true) };
+        update_checksum(data, at, udp, |c| checksum::update16(c, old, value));
+        true
+    }
+
+    /// Decrements the IPv4 TTL (updating the header checksum) or the IPv6
+    /// hop limit, unless it is 0 or 1 (`Expired`, nothing written).
+    #[inline]
+    pub fn decrement_ttl(&self, data: &mut [u8]) -> TtlOutcome {
+        if !self.writable(data, IPV4 | IPV6) {
+            return TtlOutcome::NotIp;
+        }
+        match self.ip_ttl(data) {
+            Some(ttl) if ttl > 1 => {
+                self.set_ip_ttl(data, ttl - 1);
+                TtlOutcome::Decremented
+            }
+            Some(_) => TtlOutcome::Expired,
+            None => TtlOutcome::NotIp,
+        }
+    }
+
+    /// Exchanges the Ethernet source and destination addresses (no checksum
+    /// covers them).
+    #[inline]
+    pub fn swap_macs(&self, data: &mut [u8]) -> bool {
+        if !self.writable(data, ETH) {
+            return false;
+        }
+        if let Some(macs) = data.first_chunk_mut::<12>() {
+            let (dst, src) = macs.split_at_mut(6);
+            dst.swap_with_slice(src);
+        }
+        true
+    }
+
+    // --- Tag push / pop ---------------------------------------------------
+
+    /// Inserts a new outermost 802.1Q tag (TPID `0x8100`, DEI 0, `vid` masked
+    /// to 12 bits, `pcp` to 3) after the MAC addresses and shifts `self`'s
+    /// offsets, so `self` equals `Headers::parse(frame.data())` afterwards.
+    ///
+    /// False, frame unchanged, when there is no Ethernet header, when the frame
+    /// already has two tags (a third would hide the IP layer from `parse`), or
+    /// when the buffer has no room for 4 more bytes.
+    #[inline]
+    pub fn push_vlan(&mut self, frame: &mut Frame<'_>, vid: u16, pcp: u8) -> bool {
+        if !self.writable(frame.data(), ETH) || usize::from(self.vlans) >= MAX_VLAN_TAGS {
+            return false;
+        }
+        let Ok(gap) = frame.insert_gap(12, VLAN_TAG_LEN) else { return false };
+        let tci = (u16::from(pcp & 0x07) << 13) | (vid & 0x0fff);
+        let [t0, t1] = TPID_CTAG.to_be_bytes();
+        let [c0, c1] = tci.to_be_bytes();
+        gap.copy_from_slice(&[t0, t1, c0, c1]);
+        self.shift(VLAN_TAG_LEN as u8, true);
+        true
+    }
+
+    /// Removes the outermost VLAN tag and shifts `self`'s offsets, so `self`
+    /// equals `Headers::parse(frame.data())` afterwards. False, frame
+    /// unchanged, when the frame has no tag.
+    #[inline]
+    pub fn pop_vlan(&mut self, frame: &mut Frame<'_>) -> bool {
+        if !self.has_vlan() || !self.writable(frame.data(), ETH) {
+            return false;
+        }
+        if frame.remove_range(12, VLAN_TAG_LEN).is_err() {
+            return false;
+        }
+        if usize::from(self.vlans) == MAX_VLAN_TAGS && (self.eth_type == TPID_CTAG || self.eth_type == TPID_STAG) {
+            // A third tag parse had stopped at is now within reach: parse again.
+            *self = Headers::parse(frame.data());
+        } else {
+            self.shift(VLAN_TAG_LEN as u8, false);
+        }
+        true
+    }
+
+    #[inline]
+    fn shift(&mut self, by: u8, forward: bool) {
+        let apply = |offset: u8| if forward { offset + by } else { offset - by };
+        self.vlans = if forward { self.vlans + 1 } else { self.vlans - 1 };
+        self.l3 = apply(self.l3);
+        self.end = apply(self.end);
+        if self.l4 != 0 {
+            self.l4 = apply(self.l4);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{checksum, Ipv4Packet, TcpPacket};
+
+    const MACS: [u8; 12] = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+
+    /// Ethernet + optional tags + the given type and payload.
+    fn frame(tags: &[[u8; 4]], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut out = MACS.to_vec();
+        for tag in tags {
+            out.extend_from_slice(tag);
+        }
+        out.extend_from_slice(&ethertype.to_be_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    // TCP SYN 10.0.0.1:49152 -> 10.0.0.2:80 with MSS option, valid checksums.
+    const IPV4_TCP: [u8; 44] = [
+        0x45, 0x00, 0x00, 0x2c, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 0, 0, 1, 10, 0, 0, 2, //
+        0xc0, 0x00, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0xc3, 0xd2, 0, 0, 2, 4, 5, 0xb4,
+    ];
+
+    fn ipv4_tcp() -> Vec<u8> {
+        let mut ip = IPV4_TCP.to_vec();
+        Ipv4Packet::new_checked(&mut ip[..]).unwrap().fill_checksum();
+        ip
+    }
+
+    fn checksums_ok(data: &[u8], h: &Headers) -> bool {
+        let l3 = h.l3_offset().unwrap();
+        let ip = Ipv4Packet::new_checked(&data[l3..]).unwrap();
+        let tcp = TcpPacket::new_checked(ip.payload()).unwrap();
+        ip.verify_checksum() && tcp.verify_checksum(ip.pseudo_header())
+    }
+
+    #[test]
+    fn short_frames_have_no_layers() {
+        for len in 0..14 {
+            let h = Headers::parse(&[0u8; 14][..len]);
+            assert_eq!(h, Headers::default());
+            assert_eq!(h.eth_dst(&[]), None);
+        }
+        let h = Headers::parse(&frame(&[], 0x0806, &[]));
+        assert!(h.has_eth() && !h.has_ip());
+        assert_eq!(h.eth_type(&[]), Some(0x0806));
+    }
+
+    #[test]
+    fn ipv4_tcp_fields() {
+        let data = frame(&[], 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert_eq!(h.eth_dst(&data), Some(0x0200_0000_0001));
+        assert_eq!(h.eth_src(&data), Some(0x0200_0000_0002));
+        assert_eq!(h.ipv4_src(&data), Some(0x0a00_0001));
+        assert_eq!(h.ip_proto(&data), Some(6));
+        assert_eq!(h.ip_ttl(&data), Some(64));
+        assert_eq!((h.tcp_src(&data), h.tcp_dst(&data), h.tcp_flags(&data)), (Some(49152), Some(80), Some(0x02)));
+        assert_eq!((h.udp_src(&data), h.icmp_type(&data), h.ipv6_src(&data)), (None, None, None));
+        assert_eq!((h.l3_offset(), h.l4_offset()), (Some(14), Some(34)));
+    }
+
+    #[test]
+    fn setters_keep_checksums() {
+        let mut data = frame(&[], 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert!(h.set_ipv4_src(&mut data, 0xc0a8_0001));
+        assert!(h.set_ipv4_dst(&mut data, 0xffff_ffff));
+        assert!(h.set_tcp_dst(&mut data, 8080));
+        assert!(h.set_ip_dscp(&mut data, 46));
+        assert!(h.set_ip_ttl(&mut data, 3));
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Decremented);
+        assert_eq!(h.ip_ttl(&data), Some(2));
+        assert!(checksums_ok(&data, &h));
+        assert!(!h.set_udp_src(&mut data, 1), "no UDP layer");
+        assert!(!h.set_vlan_id(&mut data, 1), "no tag");
+        assert!(!h.set_ipv6_src(&mut data, 1));
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Decremented);
+        let before = data.clone();
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Expired);
+        assert_eq!(data, before);
+    }
+
+    #[test]
+    fn udp_over_ipv4_without_checksum_stays_without() {
+        let mut ip = vec![0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        ip.extend_from_slice(&[0, 53, 0, 53, 0, 8, 0, 0]);
+        let mut data = frame(&[], 0x0800, &ip);
+        let h = Headers::parse(&data);
+        assert!(h.set_udp_src(&mut data, 1234) && h.set_ipv4_dst(&mut data, 1));
+        assert_eq!(&data[40..42], &[0, 0]);
+        assert_eq!(h.udp_src(&data), Some(1234));
+    }
+
+    #[test]
+    fn two_tags_are_skipped_and_the_outer_one_is_read() {
+        let tags = [[0x88, 0xa8, 0x60, 0x64], [0x81, 0x00, 0x00, 0x0a]];
+        let data = frame(&tags, 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert_eq!(h.vlan_count(), 2);
+        assert_eq!((h.vlan_id(&data), h.vlan_pcp(&data)), (Some(100), Some(3)));
+        assert_eq!(h.eth_type(&data), Some(0x0800));
+        assert_eq!(h.tcp_dst(&data), Some(80));
+    }
+
+    #[test]
+    fn a_third_tag_stops_the_parse() {
+        let tags = [[0x88, 0xa8, 0, 1], [0x81, 0x00, 0, 2], [0x81, 0x00, 0, 3]];
+        let data = frame(&tags, 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert_eq!(h.vlan_count(), 2);
+        assert_eq!(h.vlan_id(&data), Some(1));
+        assert_eq!(h.eth_type(&data), Some(0x8100));
+        assert!(!h.has_ip());
+    }
+
+    #[test]
+    fn a_truncated_tag_is_not_a_tag() {
+        let data = [&MACS[..], &[0x81, 0x00, 0x00, 0x05, 0x08]].concat();
+        let h = Headers::parse(&data);
+        assert!(h.has_eth() && !h.has_vlan());
+        assert_eq!(h.eth_type(&data), Some(0x8100));
+    }
+
+    #[test]
+    fn ipv4_validity_rules() {
+        let good = ipv4_tcp();
+        let variants: [(usize, u8, bool, bool); 7] = [
+            (0, 0x65, false, false), // version 6 in an IPv4 EtherType
+            (0, 0x44, false, false), // IHL 4
+            (0, 0x4f, false, false), // IHL 15: 60 bytes > total length 44
+            (3, 45, false, false),   // total length past the frame
+            (3, 19, false, false),   // total length below the header
+            (3, 39, true, false),    // total length cuts into the TCP header (24 bytes)
+            (6, 0x20, true, true),   // MF, offset 0: a first fragment keeps layer 4
+        ];
+        for (at, value, ipv4, tcp) in variants {
+            let mut ip = good.clone();
+            ip[at] = value;
+            let data = frame(&[], 0x0800, &ip);
+            let h = Headers::parse(&data);
+            assert_eq!((h.has_ipv4(), h.has_tcp()), (ipv4, tcp), "byte {at} = {value:#x}");
+        }
+        let mut later_fragment = good.clone();
+        later_fragment[7] = 0x01;
+        let h = Headers::parse(&frame(&[], 0x0800, &later_fragment));
+        assert!(h.has_ipv4() && !h.has_tcp() && h.l4_offset().is_none());
+        // Padding after the total length is allowed and not layer 4.
+        let mut padded = good.clone();
+        padded.extend_from_slice(&[0; 6]);
+        assert!(Headers::parse(&frame(&[], 0x0800, &padded)).has_tcp());
+    }
+
+    #[test]
+    fn ipv4_options_move_layer_4() {
+        let mut ip = ipv4_tcp();
+        ip[0] = 0x46;
+        ip[3] += 4;
+        ip.splice(20..20, [1, 1, 1, 0]);
+        Ipv4Packet::new_checked(&mut ip[..]).unwrap().fill_checksum();
+        let data = frame(&[], 0x0800, &ip);
+        let h = Headers::parse(&data);
+        assert_eq!(h.l4_offset(), Some(14 + 24));
+        assert_eq!(h.tcp_src(&data), Some(49152));
+    }
+
+    #[test]
+    fn ipv6_layer_4_is_bounded_by_payload_length() {
+        // ICMPv6 echo request fe80::1 -> fe80::2 (checksum 82a8), hop limit 1.
+        let mut ip = vec![0x60, 0, 0, 0, 0, 8, 58, 1];
+        ip.extend_from_slice(&0xfe80_0000_0000_0000_0000_0000_0000_0001u128.to_be_bytes());
+        ip.extend_from_slice(&0xfe80_0000_0000_0000_0000_0000_0000_0002u128.to_be_bytes());
+        ip.extend_from_slice(&[128, 0, 0x82, 0xa8, 0, 7, 0, 9]);
+        let mut data = frame(&[], 0x86dd, &ip);
+        let h = Headers::parse(&data);
+        assert!(h.has_ipv6() && h.has_icmp());
+        assert_eq!((h.icmp_type(&data), h.icmp_code(&data), h.ip_ttl(&data)), (Some(128), Some(0), Some(1)));
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Expired);
+        // Rewriting an address keeps the ICMPv6 checksum (pseudo-header) right.
+        assert!(h.set_ipv6_dst(&mut data, 0x2001_0db8 << 96));
+        let pseudo = checksum::pseudo_header_ipv6(h.ipv6_src(&data).unwrap(), 0x2001_0db8 << 96, 58, 8);
+        assert!(checksum::verify_with(pseudo, &data[54..]));
+        // A payload length of 3 cannot hold an ICMP header; neither can 0.
+        for payload_len in [3u8, 0] {
+            let mut short = data.clone();
+            short[14 + 5] = payload_len;
+            let h = Headers::parse(&short);
+            assert!(h.has_ipv6() && !h.has_icmp());
+        }
+        // Truncated fixed header: no IPv6 at all.
+        assert!(!Headers::parse(&data[..14 + 39]).has_ip());
+        // Not version 6.
+        let mut v4 = data.clone();
+        v4[14] = 0x40;
+        assert!(!Headers::parse(&v4).has_ip());
+    }
+
+    #[test]
+    fn tcp_needs_a_sane_data_offset_and_its_whole_header() {
+        let good = ipv4_tcp();
+        let mut small = good.clone();
+        small[32] = 0x40;
+        assert!(!Headers::parse(&frame(&[], 0x0800, &small)).has_tcp());
+        let mut big = good.clone();
+        big[32] = 0x70; // 28 bytes > the 24 present
+        assert!(!Headers::parse(&frame(&[], 0x0800, &big)).has_tcp());
+    }
+
+    #[test]
+    fn push_and_pop_vlan_move_the_offsets() {
+        let original = frame(&[], 0x0800, &ipv4_tcp());
+        let mut buffer = original.clone();
+        buffer.resize(original.len() + 8, 0);
+        let mut frame = Frame::new(&mut buffer, original.len());
+        let mut h = Headers::parse(frame.data());
+        assert!(!h.pop_vlan(&mut frame), "untagged");
+        assert!(h.push_vlan(&mut frame, 0x123, 5));
+        assert_eq!(&frame.data()[12..18], &[0x81, 0x00, 0xa1, 0x23, 0x08, 0x00]);
+        assert!(h.push_vlan(&mut frame, 0xfff, 0));
+        assert!(!h.push_vlan(&mut frame, 1, 1), "a third tag is refused");
+        assert_eq!(h, Headers::parse(frame.data()));
+        assert_eq!((h.vlan_id(frame.data()), h.l4_offset()), (Some(0xfff), Some(42)));
+        assert!(h.set_tcp_src(frame.data_mut(), 1));
+        assert!(checksums_ok(frame.data(), &h));
+        assert!(h.pop_vlan(&mut frame) && h.pop_vlan(&mut frame));
+        assert_eq!(h, Headers::parse(frame.data()));
+        assert_eq!(frame.len(), original.len());
+        assert_eq!(h.tcp_src(frame.data()), Some(1));
+    }
+
+    #[test]
+    fn push_vlan_needs_room() {
+        let original = frame(&[], 0x0800, &ipv4_tcp());
+        let mut buffer = original.clone();
+        buffer.resize(original.len() + 3, 0);
+        let mut frame = Frame::new(&mut buffer, original.len());
+        let mut h = Headers::parse(frame.data());
+        assert!(!h.push_vlan(&mut frame, 1, 1));
+        assert_eq!(frame.data(), &original[..]);
+        assert_eq!(h, Headers::parse(frame.data()));
+    }
+
+    #[test]
+    fn popping_towards_a_third_tag_reparses() {
+        let tags = [[0x88, 0xa8, 0, 1], [0x81, 0x00, 0, 2], [0x81, 0x00, 0, 3]];
+        let original = frame(&tags, 0x0800, &ipv4_tcp());
+        let mut buffer = original.clone();
+        let mut frame = Frame::new(&mut buffer, original.len());
+        let mut h = Headers::parse(frame.data());
+        assert!(!h.has_ip());
+        assert!(h.pop_vlan(&mut frame));
+        assert_eq!(h, Headers::parse(frame.data()));
+        assert!(h.has_tcp() && h.vlan_count() == 2);
+        assert_eq!(h.vlan_id(frame.data()), Some(2));
+    }
+
+    #[test]
+    fn swap_macs_and_masking() {
+        let mut data = frame(&[[0x81, 0, 0, 0]], 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        assert!(h.swap_macs(&mut data));
+        assert_eq!(&data[..12], &[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);
+        assert!(h.set_eth_dst(&mut data, 0xffff_0a0b_0c0d_0e0f));
+        assert_eq!(&data[..6], &[0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f]);
+        assert!(h.set_vlan_id(&mut data, 0xf123) && h.set_vlan_pcp(&mut data, 0xff));
+        assert_eq!(&data[14..16], &[0xe1, 0x23]);
+        assert!(h.set_ip_dscp(&mut data, 0xff));
+        assert_eq!(h.ip_dscp(&data), Some(0x3f));
+    }
+
+    #[test]
+    fn a_shorter_slice_than_parsed_is_refused_not_a_panic() {
+        let mut data = frame(&[], 0x0800, &ipv4_tcp());
+        let h = Headers::parse(&data);
+        let short = &mut data[..40];
+        assert!(!h.set_tcp_src(short, 1));
+        assert!(!h.set_ipv4_src(short, 1), "the whole parsed extent is required");
+        assert_eq!(h.tcp_flags(short), None, "getters check only their own bytes");
+        assert_eq!(h.decrement_ttl(short), TtlOutcome::NotIp);
+    }
+
+    #[test]
+    fn headers_stay_small() {
+        assert!(core::mem::size_of::<Headers>() <= 8);
+    }
+}
