@@ -1,4 +1,5 @@
 //! The nfc compiler: specs (TOML, DSL, annotated fns) → checked IR → Rust.
 #![forbid(unsafe_code)]
 
+pub mod codegen;
 pub mod ir;

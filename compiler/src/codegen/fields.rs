@@ -1,0 +1,70 @@
+//! Reading a field in generated code, and conditions over it.
+
+use crate::ir::{Condition, Field, Test};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
+
+/// The `Headers` getter reading `field`, typed as the getter returns it;
+/// `in_port` is the `input` argument, always present.
+pub(super) fn read(field: Field) -> TokenStream {
+    if field == Field::InPort {
+        return quote! { ::core::option::Option::Some(input) };
+    }
+    let getter = Ident::new(&accessor(field), Span::call_site());
+    quote! { headers.#getter(frame.data()) }
+}
+
+/// `eth.dst` → `eth_dst`, the name of the wire getter (setters add `set_`).
+pub(super) fn accessor(field: Field) -> String {
+    field.path().replace('.', "_")
+}
+
+/// A literal of the Rust type the field's getter returns.
+pub(super) fn literal(field: Field, value: u128) -> Literal {
+    match field {
+        Field::EthDst | Field::EthSrc => Literal::u64_suffixed(value as u64),
+        Field::Ipv4Src | Field::Ipv4Dst => Literal::u32_suffixed(value as u32),
+        Field::Ipv6Src | Field::Ipv6Dst => Literal::u128_suffixed(value),
+        Field::EthType | Field::VlanId | Field::TcpSrc | Field::TcpDst | Field::UdpSrc | Field::UdpDst => {
+            Literal::u16_suffixed(value as u16)
+        }
+        Field::InPort
+        | Field::VlanPcp
+        | Field::IpProto
+        | Field::IpTtl
+        | Field::IpDscp
+        | Field::TcpFlags
+        | Field::IcmpType
+        | Field::IcmpCode => Literal::u8_suffixed(value as u8),
+    }
+}
+
+/// One condition: false when the field's layer is absent.
+fn condition(condition: &Condition) -> TokenStream {
+    let field = condition.field;
+    let read = read(field);
+    let test = match condition.test {
+        Test::Masked { value, mask } if mask == field.full_mask() => {
+            let value = literal(field, value);
+            quote! { v == #value }
+        }
+        Test::Masked { value, mask } => {
+            let (value, mask) = (literal(field, value), literal(field, mask));
+            quote! { v & #mask == #value }
+        }
+        Test::Range { low, high } => {
+            let (low, high) = (literal(field, low), literal(field, high));
+            quote! { (#low..=#high).contains(&v) }
+        }
+    };
+    quote! { ::core::matches!(#read, ::core::option::Option::Some(v) if #test) }
+}
+
+/// All conditions of a rule; an empty list matches every frame.
+pub(super) fn conjunction(conditions: &[Condition]) -> TokenStream {
+    if conditions.is_empty() {
+        return quote! { true };
+    }
+    let each = conditions.iter().map(condition);
+    quote! { #(#each)&&* }
+}
