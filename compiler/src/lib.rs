@@ -2,4 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codegen;
+pub mod interp;
 pub mod ir;
+pub mod testcase;
+pub mod testpkt;

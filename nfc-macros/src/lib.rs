@@ -1,2 +1,64 @@
-//! Procedural macros of nfc.
+//! Procedural macros of nfc: thin wrappers over `nfc-compiler`.
+//!
+//! Each macro lowers its input to the checked IR through the compiler's
+//! frontends and expands it with the one code generator; no macro validates
+//! anything itself.
 #![forbid(unsafe_code)]
+
+mod attribute;
+
+use proc_macro::TokenStream;
+use quote::quote;
+use std::path::PathBuf;
+
+/// Compile a TOML spec file into a network function type.
+///
+/// The path is relative to the crate's `Cargo.toml` directory. Every error in
+/// the spec fails the build at once, each with the spec's file, line and
+/// column; cargo rebuilds when the spec file changes.
+#[proc_macro]
+pub fn spec(input: TokenStream) -> TokenStream {
+    let literal = syn::parse_macro_input!(input as syn::LitStr);
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+    let path = manifest_dir.join(literal.value());
+    let checked = match nfc_compiler::compile_file(&path) {
+        Ok(checked) => checked,
+        Err(errors) => {
+            let messages = errors.iter().map(|error| {
+                let message = error.to_string();
+                quote::quote_spanned! { literal.span() => ::core::compile_error!(#message); }
+            });
+            return quote! { #(#messages)* }.into();
+        }
+    };
+    let generated = nfc_compiler::codegen::generate(&checked.spec);
+    let warnings = checked.warnings.iter().enumerate().map(|(index, warning)| {
+        // Stable Rust has no way for a proc macro to emit a warning; using a
+        // deprecated item is the established workaround and shows the text.
+        let note = warning.to_string();
+        let name = quote::format_ident!("__nfc_spec_warning_{}", index);
+        quote::quote_spanned! { literal.span() =>
+            const _: () = {
+                #[deprecated(note = #note)]
+                #[allow(non_camel_case_types)]
+                struct #name;
+                let _ = #name;
+            };
+        }
+    });
+    let path_text = path.to_string_lossy().into_owned();
+    quote! {
+        // Makes cargo rebuild this crate when the spec changes.
+        const _: &[u8] = ::core::include_bytes!(#path_text);
+        #(#warnings)*
+        #generated
+    }
+    .into()
+}
+
+/// Turn `fn name(input: PortId, frame: &mut Frame<'_>) -> Outputs` into a
+/// network function type `Name` that calls it.
+#[proc_macro_attribute]
+pub fn network_function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    attribute::expand(attr.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}

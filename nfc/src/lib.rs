@@ -6,3 +6,4 @@
 extern crate self as nfc;
 
 pub use nfc_runtime as runtime;
+pub use nfc_macros::{network_function, spec};
