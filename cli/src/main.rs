@@ -1,2 +1,85 @@
+//! `nfc`: check a spec, print the Rust it compiles to, run its test cases.
 #![forbid(unsafe_code)]
-fn main() {}
+
+use clap::{Parser, Subcommand};
+use nfc_compiler::diag::Diagnostic;
+use nfc_compiler::{interp::Interpreter, testcase, Checked};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "nfc", version, about = "The nfc network-function compiler")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report every error and warning in a spec.
+    Check { spec: PathBuf },
+    /// Print the Rust code generated for a spec.
+    Expand { spec: PathBuf },
+    /// Run the test cases kept in specs, with the reference interpreter.
+    Test {
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Check { spec } => match load(&spec) {
+            Some(checked) => {
+                println!("{}: ok ({} rules, {} tables, {} test cases)", spec.display(), checked.spec.rules.len(), checked.spec.tables.len(), checked.spec.tests.len());
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::FAILURE,
+        },
+        Command::Expand { spec } => match load(&spec) {
+            Some(checked) => {
+                let tokens = nfc_compiler::codegen::generate(&checked.spec);
+                match syn::parse2::<syn::File>(tokens.clone()) {
+                    Ok(file) => print!("{}", prettyplease::unparse(&file)),
+                    Err(_) => println!("{tokens}"),
+                }
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::FAILURE,
+        },
+        Command::Test { specs } => {
+            let (mut passed, mut failed) = (0, 0);
+            for path in &specs {
+                let Some(checked) = load(path) else {
+                    failed += 1;
+                    continue;
+                };
+                let mut nf = Interpreter::new(&checked.spec);
+                let failures = testcase::run(&checked.spec, &mut nf);
+                for failure in &failures {
+                    eprintln!("FAIL {}: {}: {}", path.display(), failure.name, failure.reason);
+                }
+                passed += checked.spec.tests.len() - failures.len();
+                failed += failures.len();
+            }
+            println!("{passed} passed, {failed} failed");
+            if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+/// Compile a spec, printing its warnings, or all its errors and `None`.
+fn load(path: &Path) -> Option<Checked> {
+    let print = |diagnostics: &[Diagnostic]| diagnostics.iter().for_each(|d| eprintln!("{d}"));
+    match nfc_compiler::compile_file(path) {
+        Ok(checked) => {
+            print(&checked.warnings);
+            Some(checked)
+        }
+        Err(errors) => {
+            print(&errors);
+            eprintln!("{}: {} error(s)", path.display(), errors.len());
+            None
+        }
+    }
+}
