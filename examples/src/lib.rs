@@ -1,2 +1,28 @@
-//! Shared code of the example binaries.
+//! The shipped specs compiled into network-function types, and the example
+//! binaries that run them.
 #![forbid(unsafe_code)]
+
+/// One module per spec in `nf-specs/`, each holding the generated type.
+pub mod specs {
+    pub mod nop {
+        nfc::spec!("../nf-specs/nop.toml");
+    }
+    pub mod l2fwd {
+        nfc::spec!("../nf-specs/l2fwd.toml");
+    }
+    pub mod router {
+        nfc::spec!("../nf-specs/router.toml");
+    }
+    pub mod firewall {
+        nfc::spec!("../nf-specs/firewall.toml");
+    }
+    pub mod vlan {
+        nfc::spec!("../nf-specs/vlan.toml");
+    }
+}
+
+/// A hand-written NF through `#[network_function]`: swap ports 0 and 1.
+#[nfc::network_function]
+pub fn cross_connect(input: nfc::runtime::PortId, _frame: &mut nfc::runtime::Frame<'_>) -> nfc::runtime::Outputs {
+    nfc::runtime::Outputs::port(input ^ 1)
+}
