@@ -1,0 +1,4 @@
+//! Frontends: each lowers one surface syntax to the IR.
+
+pub mod toml;
+pub mod values;

@@ -1,0 +1,165 @@
+//! Field values as users write them: MACs, IP addresses and prefixes,
+//! integers, ranges, value/mask pairs and named constants.
+
+use crate::ir::{Field, Test};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// What a value of `field` looks like, for "expected ..." messages.
+pub fn expected(field: Field) -> &'static str {
+    match field {
+        Field::EthDst | Field::EthSrc => "a MAC address such as 02:00:00:00:00:01",
+        Field::Ipv4Src | Field::Ipv4Dst => "an IPv4 address or prefix such as 10.0.0.0/8",
+        Field::Ipv6Src | Field::Ipv6Dst => "an IPv6 address or prefix such as fd00::/8",
+        Field::EthType => "an EtherType: a number or ipv4, ipv6, arp, vlan",
+        Field::IpProto => "a protocol: a number or tcp, udp, icmp, icmpv6",
+        Field::TcpFlags => "TCP flags such as syn, syn|ack or syn/syn|ack (value/mask)",
+        Field::InPort => "a port name",
+        _ => "an integer, a range low-high or value/mask",
+    }
+}
+
+fn named(field: Field, text: &str) -> Option<u128> {
+    let value = match (field, text) {
+        (Field::EthType, "ipv4") => 0x0800,
+        (Field::EthType, "ipv6") => 0x86dd,
+        (Field::EthType, "arp") => 0x0806,
+        (Field::EthType, "vlan") => 0x8100,
+        (Field::IpProto, "icmp") => 1,
+        (Field::IpProto, "tcp") => 6,
+        (Field::IpProto, "udp") => 17,
+        (Field::IpProto, "icmpv6") => 58,
+        _ => return None,
+    };
+    Some(value)
+}
+
+fn integer(text: &str) -> Option<u128> {
+    let text = text.trim();
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u128::from_str_radix(&hex.replace('_', ""), 16).ok(),
+        None => text.replace('_', "").parse().ok(),
+    }
+}
+
+fn mac(text: &str) -> Option<u128> {
+    let parts: Vec<&str> = text.split([':', '-']).collect();
+    if parts.len() != 6 || parts.iter().any(|p| p.len() != 2) {
+        return None;
+    }
+    parts.iter().try_fold(0u128, |acc, p| u8::from_str_radix(p, 16).ok().map(|b| acc << 8 | u128::from(b)))
+}
+
+fn tcp_flags(text: &str) -> Option<u128> {
+    text.split('|').try_fold(0u128, |acc, name| {
+        let bit = match name.trim() {
+            "fin" => 0x01,
+            "syn" => 0x02,
+            "rst" => 0x04,
+            "psh" => 0x08,
+            "ack" => 0x10,
+            "urg" => 0x20,
+            "ece" => 0x40,
+            "cwr" => 0x80,
+            other => return integer(other).map(|v| acc | v),
+        };
+        Some(acc | bit)
+    })
+}
+
+/// One value of a field (no ranges or masks): for actions and test packets.
+pub fn scalar(field: Field, text: &str) -> Result<u128, String> {
+    let value = match field {
+        Field::EthDst | Field::EthSrc => mac(text),
+        Field::Ipv4Src | Field::Ipv4Dst => text.parse::<Ipv4Addr>().ok().map(|a| u32::from(a).into()),
+        Field::Ipv6Src | Field::Ipv6Dst => text.parse::<Ipv6Addr>().ok().map(u128::from),
+        Field::TcpFlags => tcp_flags(text),
+        _ => named(field, text).or_else(|| integer(text)),
+    };
+    let value = value.ok_or_else(|| format!("found `{text}`, expected {} for `{}`", expected(field), field.path()))?;
+    if value > field.full_mask() {
+        return Err(format!("found {value}, expected at most {} bits for `{}`", field.width(), field.path()));
+    }
+    Ok(value)
+}
+
+/// A prefix `address/length` as (key, prefix length), host bits zero.
+pub fn prefix(field: Field, text: &str) -> Result<(u128, u8), String> {
+    let (address, length) = match text.split_once('/') {
+        Some((address, length)) => {
+            let length: u32 = length.parse().map_err(|_| format!("found prefix length `{length}`, expected a number"))?;
+            (address, length)
+        }
+        None => (text, field.width()),
+    };
+    if length > field.width() {
+        return Err(format!("found prefix length {length}, expected at most {} for `{}`", field.width(), field.path()));
+    }
+    let key = scalar(field, address)?;
+    let host_mask = if length == 0 { field.full_mask() } else { field.full_mask() >> length };
+    if key & host_mask != 0 {
+        return Err(format!("found `{text}` with host bits set, expected a prefix whose bits past /{length} are zero"));
+    }
+    Ok((key, length as u8))
+}
+
+/// A match on a field: exact value, prefix, range `low-high` or `value/mask`.
+pub fn test(field: Field, text: &str) -> Result<Test, String> {
+    let full = field.full_mask();
+    match field {
+        Field::Ipv4Src | Field::Ipv4Dst | Field::Ipv6Src | Field::Ipv6Dst => {
+            let (key, length) = prefix(field, text)?;
+            if length == 0 {
+                return Err(format!("found `{text}`, a /0 prefix matches everything: leave the field out"));
+            }
+            let mask = full & !(full.checked_shr(u32::from(length)).unwrap_or(0));
+            return Ok(Test::Masked { value: key, mask });
+        }
+        Field::EthDst | Field::EthSrc => return scalar(field, text).map(|value| Test::Masked { value, mask: full }),
+        _ => {}
+    }
+    if let Some((value, mask)) = text.split_once('/') {
+        let (value, mask) = (scalar(field, value)?, scalar(field, mask)?);
+        if mask == 0 {
+            return Err(format!("found mask 0 in `{text}`, which matches everything: leave the field out"));
+        }
+        if value & !mask != 0 {
+            return Err(format!("found `{text}`, expected a value with no bits outside its mask"));
+        }
+        return Ok(Test::Masked { value, mask });
+    }
+    if field != Field::TcpFlags {
+        if let Some((low, high)) = text.split_once('-') {
+            let (low, high) = (scalar(field, low)?, scalar(field, high)?);
+            if low > high {
+                return Err(format!("found range `{text}`, expected low <= high"));
+            }
+            return Ok(Test::Range { low, high });
+        }
+    }
+    scalar(field, text).map(|value| Test::Masked { value, mask: full })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_prefixes_and_names() {
+        assert_eq!(scalar(Field::EthDst, "02:00:00:00:00:0a"), Ok(0x0200_0000_000a));
+        assert_eq!(test(Field::Ipv4Dst, "10.0.0.0/8"), Ok(Test::Masked { value: 0x0a00_0000, mask: 0xff00_0000 }));
+        assert_eq!(test(Field::Ipv6Dst, "fd00::/8"), Ok(Test::Masked { value: 0xfd << 120, mask: 0xff << 120 }));
+        assert_eq!(test(Field::EthType, "ipv4"), Ok(Test::Masked { value: 0x0800, mask: 0xffff }));
+        assert_eq!(test(Field::TcpDst, "1000-2000"), Ok(Test::Range { low: 1000, high: 2000 }));
+        assert_eq!(test(Field::TcpFlags, "syn/syn|ack"), Ok(Test::Masked { value: 2, mask: 0x12 }));
+        assert_eq!(prefix(Field::Ipv4Dst, "0.0.0.0/0"), Ok((0, 0)));
+    }
+
+    #[test]
+    fn wrong_values_say_what_was_expected() {
+        assert!(scalar(Field::Ipv4Dst, "02:00:00:00:00:01").unwrap_err().contains("expected an IPv4 address"));
+        assert!(test(Field::Ipv4Dst, "10.0.0.1/8").unwrap_err().contains("host bits set"));
+        assert!(test(Field::Ipv4Dst, "10.0.0.0/33").unwrap_err().contains("at most 32"));
+        assert!(scalar(Field::VlanId, "5000").unwrap_err().contains("12 bits"));
+        assert!(test(Field::TcpDst, "20-10").unwrap_err().contains("low <= high"));
+    }
+}
