@@ -3,21 +3,29 @@
 use crate::diag::Reporter;
 use crate::ir::{Condition, Spec, Test};
 
-/// Report duplicate names and rules that can never match; `rule_offsets[i]`
-/// is where rule `i` starts in the source.
-pub fn check(spec: &Spec, rule_offsets: &[usize], reporter: &mut Reporter) {
-    let at = |i: usize| rule_offsets.get(i).copied().unwrap_or(0);
+/// Report duplicate rule and table names; `rule_offsets[i]` is where rule
+/// `i` starts in the source.
+pub fn names(spec: &Spec, rule_offsets: &[usize], reporter: &mut Reporter) {
     for (j, rule) in spec.rules.iter().enumerate() {
         if spec.rules[..j].iter().any(|earlier| earlier.name == rule.name) {
-            reporter.error(at(j), format!("found rule name `{}` twice, expected unique rule names (counters are named after them)", rule.name));
-        }
-        if let Some(i) = spec.rules[..j].iter().position(|earlier| covers(&earlier.conditions, &rule.conditions)) {
-            reporter.warning(at(j), format!("rule `{}` is shadowed by earlier rule `{}`: every packet it matches is matched there first", rule.name, spec.rules[i].name));
+            let at = rule_offsets.get(j).copied().unwrap_or(0);
+            reporter.error(at, format!("found rule name `{}` twice, expected unique rule names (counters are named after them)", rule.name));
         }
     }
     for (j, table) in spec.tables.iter().enumerate() {
         if spec.tables[..j].iter().any(|earlier| earlier.name == table.name) {
             reporter.error(0, format!("found table name `{}` twice, expected unique table names", table.name));
+        }
+    }
+}
+
+/// Warn about rules that can never match because an earlier rule matches
+/// everything they do. Only meaningful on a spec that lowered without errors.
+pub fn shadowing(spec: &Spec, rule_offsets: &[usize], reporter: &mut Reporter) {
+    let at = |i: usize| rule_offsets.get(i).copied().unwrap_or(0);
+    for (j, rule) in spec.rules.iter().enumerate() {
+        if let Some(i) = spec.rules[..j].iter().position(|earlier| covers(&earlier.conditions, &rule.conditions)) {
+            reporter.warning(at(j), format!("rule `{}` is shadowed by earlier rule `{}`: every packet it matches is matched there first", rule.name, spec.rules[i].name));
         }
     }
 }

@@ -17,14 +17,20 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
         Ok(document) => document,
         Err(error) => {
             let offset = error.span().map_or(0, |s| s.start);
-            reporter.error(offset, format!("invalid TOML: {}", error.message()));
+            reporter.error(offset, format!("invalid TOML: {}", error.message().trim().replace('\n', ": ")));
             return Err(reporter.diagnostics);
         }
     };
     let mut lowering = Lowering { reporter, ports: Vec::new(), table_names: Vec::new() };
     let (spec, rule_offsets) = lowering.spec(document.as_table());
     let mut reporter = lowering.reporter;
-    check::check(&spec, &rule_offsets, &mut reporter);
+    // A rule whose conditions failed to lower would look broader than it is:
+    // the semantic checks only run on a spec that lowered cleanly.
+    check::names(&spec, &rule_offsets, &mut reporter);
+    if !reporter.has_errors() {
+        check::shadowing(&spec, &rule_offsets, &mut reporter);
+    }
+    reporter.diagnostics.sort_by_key(|d| (d.line, d.column));
     if reporter.has_errors() {
         return Err(reporter.diagnostics);
     }
@@ -64,7 +70,7 @@ fn suggestion<'c>(found: &str, candidates: impl IntoIterator<Item = &'c str>) ->
     candidates
         .into_iter()
         .map(|c| (distance(found, c), c))
-        .filter(|&(d, c)| d <= 2.max(c.len() / 3))
+        .filter(|&(d, c)| d <= 2 && d < c.chars().count())
         .min()
         .map_or(String::new(), |(_, c)| format!(" (did you mean `{c}`?)"))
 }
