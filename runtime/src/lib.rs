@@ -12,6 +12,8 @@ pub use frame::{Frame, FrameError};
 pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
 pub mod dma;
 pub mod regs;
+pub mod driver;
+pub mod model;
 pub mod backend;
 pub mod wire;
 

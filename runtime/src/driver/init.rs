@@ -1,0 +1,197 @@
+//! Bringing one 82599 port up, in the order of datasheet section 4.6.3.
+
+use super::error::DriverError;
+use crate::regs::*;
+use crate::regs::{Field, Register, RegisterAccess};
+use std::time::{Duration, Instant};
+
+/// Upper bounds of every wait during init. The datasheet gives minimum
+/// waits (e.g. 10 ms after reset) but no maximum; these are generous
+/// maxima after which the device is considered broken.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    pub reset: Duration,
+    pub eeprom: Duration,
+    pub dma_init: Duration,
+    pub link: Duration,
+    pub queue_enable: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            reset: Duration::from_millis(1000),
+            eeprom: Duration::from_millis(1000),
+            dma_init: Duration::from_millis(1000),
+            // Optics and link partners can take seconds to train.
+            link: Duration::from_secs(10),
+            queue_enable: Duration::from_millis(1000),
+        }
+    }
+}
+
+/// One initialised 82599 port: link up, statistics cleared, receive and
+/// transmit units configured but no queue enabled yet.
+pub struct Device<R: RegisterAccess> {
+    pub(super) regs: R,
+    pub(super) timeouts: Timeouts,
+}
+
+/// RXPBSIZE/TXPBSIZE hold the buffer size in KiB at bits 10..20 (8.2.3.8.9).
+const PACKET_BUFFER_KB_SHIFT: u32 = 10;
+/// With one traffic class the whole 512 KiB receive packet buffer goes to TC0 (4.6.11.3.1).
+const RX_PACKET_BUFFER_KB: u32 = 512;
+/// And the whole 160 KiB transmit packet buffer (4.6.11.3.1).
+const TX_PACKET_BUFFER_KB: u32 = 160;
+/// AUTOC.LMS = 011b: 10 GbE serial link, KX4/KX/KR auto-negotiation (8.2.3.22.19).
+const AUTOC_LMS_10G_SERIAL: u32 = 0b011;
+/// DTXMXSZRQ: maximum bytes of outstanding transmit read requests, the maximum (8.2.3.9.1).
+const MAX_TX_READ_REQUEST: u32 = 0xfff;
+
+impl<R: RegisterAccess> Device<R> {
+    /// Reset and configure the port with default timeouts.
+    pub fn init(regs: R) -> Result<Device<R>, DriverError> {
+        Device::init_with(regs, Timeouts::default())
+    }
+
+    pub fn init_with(regs: R, timeouts: Timeouts) -> Result<Device<R>, DriverError> {
+        let device = Device { regs, timeouts };
+        if device.regs.read(STATUS) == u32::MAX {
+            return Err(DriverError::Vanished { step: "start initialisation" });
+        }
+        // 4.6.3.1: mask all interrupts; this driver polls.
+        device.disable_interrupts();
+        // 4.6.3.2: global reset (device and link), then wait for the self-clearing bit.
+        device.regs.write(CTRL, ctrl::RST.mask() | ctrl::LRST.mask());
+        device.wait(CTRL, ctrl::RST, false, timeouts.reset, "finish global reset", "4.6.3.2")?;
+        // 4.6.3.2: wait at least 10 ms after the reset completes before touching the device.
+        std::thread::sleep(Duration::from_millis(10));
+        // 4.6.3.1: interrupts again, as the reset restored their defaults.
+        device.disable_interrupts();
+        // 4.6.3: the EEPROM auto-read must complete before the MAC is configured.
+        device.wait(EEC, eec::AUTO_RD, true, timeouts.eeprom, "finish the EEPROM auto-read", "4.6.3")?;
+        // 4.6.3: and the DMA engine must have initialised.
+        device.wait(RDRXCTL, rdrxctl::DMAIDONE, true, timeouts.dma_init, "finish DMA initialisation", "4.6.3")?;
+        // 4.6.4: link setup: 10 GbE serial with auto-negotiation, restarted.
+        let autoc = autoc::LMS.set(device.regs.read(AUTOC), AUTOC_LMS_10G_SERIAL);
+        device.regs.write(AUTOC, autoc | autoc::RESTART_AN.mask());
+        device.wait(LINKS, links::LINK_UP, true, timeouts.link, "bring the link up", "4.6.4")?;
+        // 4.6.5: statistics registers clear on read; read them all once.
+        device.clear_statistics();
+        // 4.6.6 / 3.7.7: no flow control, so a slow peer can never stall our transmit.
+        for tc in 0..8 {
+            device.regs.write(FCRTL.at(tc), 0);
+            device.regs.write(FCRTH.at(tc), 0);
+        }
+        device.regs.write(FCCFG, 0);
+        device.regs.write(MFLCN, 0);
+        device.init_receive();
+        device.init_transmit();
+        Ok(device)
+    }
+
+    fn disable_interrupts(&self) {
+        self.regs.write(EIMC, 0x7fff_ffff);
+        for n in 0..EIMC_EX.count {
+            self.regs.write(EIMC_EX.at(n), u32::MAX);
+        }
+    }
+
+    /// 4.6.5: read every statistics register once to zero it.
+    pub(super) fn clear_statistics(&self) {
+        for reg in [CRCERRS, GPRC, GPTC, GORCL, GORCH, GOTCL, GOTCH, TPR, TPT] {
+            self.regs.read(reg);
+        }
+        for n in 0..MPC.count {
+            self.regs.read(MPC.at(n));
+        }
+    }
+
+    /// 4.6.7: the receive unit, everything but the queue (see `enable_rx_queue`).
+    fn init_receive(&self) {
+        // 4.6.11.3.1: one traffic class owning the whole receive packet buffer.
+        self.regs.write(RXPBSIZE.at(0), RX_PACKET_BUFFER_KB << PACKET_BUFFER_KB_SHIFT);
+        for n in 1..RXPBSIZE.count {
+            self.regs.write(RXPBSIZE.at(n), 0);
+        }
+        // 4.6.7: strip the CRC in both places that control it (8.2.3.8.8 requires they match).
+        self.regs.set_bits(HLREG0, hlreg0::RXCRCSTRP);
+        self.regs.set_bits(RDRXCTL, rdrxctl::CRCSTRIP);
+        // 8.2.3.7.1: accept every frame: a network function sees all traffic.
+        self.regs.set_bits(FCTRL, fctrl::MPE);
+        self.regs.set_bits(FCTRL, fctrl::UPE);
+        self.regs.set_bits(FCTRL, fctrl::BAM);
+        // 4.6.7: no-snoop disable, DMA stays coherent with the CPU caches.
+        self.regs.set_bits(CTRL_EXT, ctrl_ext::NS_DIS);
+    }
+
+    /// 4.6.8: the transmit unit, everything but the queues.
+    fn init_transmit(&self) {
+        // 4.6.8: append the CRC and pad short frames.
+        self.regs.set_bits(HLREG0, hlreg0::TXCRCEN);
+        self.regs.set_bits(HLREG0, hlreg0::TXPADEN);
+        // 4.6.11.3.1: one traffic class owning the whole transmit packet buffer.
+        self.regs.write(TXPBSIZE.at(0), TX_PACKET_BUFFER_KB << PACKET_BUFFER_KB_SHIFT);
+        for n in 1..TXPBSIZE.count {
+            self.regs.write(TXPBSIZE.at(n), 0);
+        }
+        self.regs.write(DTXMXSZRQ, MAX_TX_READ_REQUEST);
+        // 4.6.11.1.1 / 8.2.3.9.15: MTQC may only change while the arbiter is disabled.
+        self.regs.set_bits(RTTDCS, rttdcs::ARBDIS);
+        self.regs.write(MTQC, 0);
+        self.regs.clear_bits(RTTDCS, rttdcs::ARBDIS);
+        // 4.6.8: transmit DMA on; queues are enabled one by one later.
+        self.regs.set_bits(DMATXCTL, dmatxctl::TE);
+    }
+
+    /// 4.6.7.1: receive queue 0 over `count` descriptors at `ring`, then
+    /// receive enable (4.6.7: RXEN is the last step).
+    pub(super) fn enable_rx_queue(&self, ring: u64, count: u32, buffer_size: usize) -> Result<(), DriverError> {
+        self.regs.write(RDBAL.at(0), ring as u32);
+        self.regs.write(RDBAH.at(0), (ring >> 32) as u32);
+        self.regs.write(RDLEN.at(0), count * super::descriptor::DESCRIPTOR_BYTES as u32);
+        // 8.2.3.8.7: buffer size in KiB, advanced one-buffer descriptors, and
+        // drop when the ring is full rather than back-pressure the packet buffer.
+        let mut srrctl = srrctl::BSIZEPACKET.set(0, (buffer_size / 1024) as u32);
+        srrctl = srrctl::DESCTYPE.set(srrctl, 0b001);
+        srrctl |= srrctl::DROP_EN.mask();
+        self.regs.write(SRRCTL.at(0), srrctl);
+        self.regs.set_bits(RXDCTL.at(0), rxdctl::ENABLE);
+        self.wait(RXDCTL.at(0), rxdctl::ENABLE, true, self.timeouts.queue_enable, "enable receive queue 0", "4.6.7.1")?;
+        // 4.6.7.1: hand all but one descriptor to the device (RDT == RDH means empty).
+        self.regs.write(RDH.at(0), 0);
+        self.regs.write(RDT.at(0), count - 1);
+        self.regs.set_bits(RXCTRL, rxctrl::RXEN);
+        Ok(())
+    }
+
+    /// 4.6.8.1: transmit queue `queue` over `count` descriptors at `ring`,
+    /// reporting its head to `head_write_back` (7.2.3.5.2).
+    pub(super) fn enable_tx_queue(&self, queue: u32, ring: u64, count: u32, head_write_back: u64) -> Result<(), DriverError> {
+        self.regs.write(TDBAL.at(queue), ring as u32);
+        self.regs.write(TDBAH.at(queue), (ring >> 32) as u32);
+        self.regs.write(TDLEN.at(queue), count * super::descriptor::DESCRIPTOR_BYTES as u32);
+        self.regs.write(TDWBAL.at(queue), head_write_back as u32 | tdwbal::HEAD_WB_EN.mask());
+        self.regs.write(TDWBAH.at(queue), (head_write_back >> 32) as u32);
+        self.regs.set_bits(TXDCTL.at(queue), txdctl::ENABLE);
+        self.wait(TXDCTL.at(queue), txdctl::ENABLE, true, self.timeouts.queue_enable, "enable a transmit queue", "4.6.8.1")
+    }
+
+    /// Poll `field` of `reg` until it reads `set`, for at most `limit`.
+    fn wait(&self, reg: Register, field: Field, set: bool, limit: Duration, step: &'static str, section: &'static str) -> Result<(), DriverError> {
+        let start = Instant::now();
+        loop {
+            let value = self.regs.read(reg);
+            if value == u32::MAX {
+                return Err(DriverError::Vanished { step });
+            }
+            if field.is_set(value) == set {
+                return Ok(());
+            }
+            if start.elapsed() >= limit {
+                return Err(DriverError::Timeout { step, section, waited_ms: limit.as_millis() as u64 });
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! All ports and their agents, as a `Backend`.
+
+use super::agent::{Agent, Layout, RING_SIZE};
+use super::descriptor::{BUFFER_SIZE, DESCRIPTOR_BYTES};
+use super::error::DriverError;
+use super::init::Device;
+use crate::backend::{Backend, BackendError, PortStats};
+use crate::dma::{DmaMemory, PacketBuffers};
+use crate::nf::{NetworkFunction, PortId, MAX_PORTS};
+use crate::regs::*;
+use crate::regs::RegisterAccess;
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+pub struct Pipeline<R: RegisterAccess> {
+    devices: Vec<Device<R>>,
+    memory: Arc<DmaMemory>,
+    buffers: PacketBuffers,
+    agents: Vec<Agent>,
+    stats: Vec<PortStats>,
+    /// Missed-packet counts read so far (the registers clear on read).
+    missed: Vec<Cell<u64>>,
+}
+
+const RING_BYTES: usize = RING_SIZE * DESCRIPTOR_BYTES;
+/// Ring bases must be 128-byte aligned (8.2.3.8.1); buffers get a page.
+const ALIGN: usize = 4096;
+
+fn rings_bytes(ports: usize) -> usize {
+    (ports + ports * ports) * RING_BYTES
+}
+
+fn write_back_bytes(ports: usize) -> usize {
+    (ports * ports * 8).next_multiple_of(ALIGN)
+}
+
+impl<R: RegisterAccess> Pipeline<R> {
+    /// DMA memory `new` needs for `ports` ports.
+    pub fn dma_bytes(ports: usize) -> usize {
+        rings_bytes(ports) + write_back_bytes(ports) + ports * RING_SIZE * BUFFER_SIZE
+    }
+
+    /// Lay the rings out in `memory`, arm them and enable every queue:
+    /// port `q` gets one transmit queue per agent (queue `a` for agent `a`).
+    pub fn new(devices: Vec<Device<R>>, memory: Arc<DmaMemory>) -> Result<Pipeline<R>, DriverError> {
+        let ports = devices.len();
+        if ports == 0 || ports > MAX_PORTS {
+            return Err(DriverError::Config(format!("found {ports} ports, expected 1 to {MAX_PORTS}")));
+        }
+        if memory.len() < Self::dma_bytes(ports) {
+            return Err(DriverError::Config(format!(
+                "DMA memory holds {} bytes, {ports} ports need {}",
+                memory.len(),
+                Self::dma_bytes(ports)
+            )));
+        }
+        let write_back = rings_bytes(ports);
+        let buffers = memory.take_buffers(write_back + write_back_bytes(ports), BUFFER_SIZE, ports * RING_SIZE);
+        let mut agents = Vec::with_capacity(ports);
+        for input in 0..ports {
+            let layout = Layout {
+                rx_ring: input * RING_BYTES,
+                tx_rings: (0..ports).map(|output| (ports + input * ports + output) * RING_BYTES).collect(),
+                head_write_back: (0..ports).map(|output| write_back + (input * ports + output) * 8).collect(),
+                first_buffer: input * RING_SIZE,
+            };
+            // Descriptor i of every ring points at buffer i, for ever.
+            for index in 0..RING_SIZE {
+                let phys = buffers.phys_addr(layout.first_buffer + index);
+                let rx = memory.words(layout.rx_ring + index * DESCRIPTOR_BYTES, 2);
+                rx[0].store(phys, Ordering::Relaxed);
+                rx[1].store(0, Ordering::Relaxed);
+                for &ring in &layout.tx_rings {
+                    let tx = memory.words(ring + index * DESCRIPTOR_BYTES, 2);
+                    tx[0].store(phys, Ordering::Relaxed);
+                    tx[1].store(0, Ordering::Relaxed);
+                }
+            }
+            for (output, device) in devices.iter().enumerate() {
+                let ring = memory.phys_addr(layout.tx_rings[output]);
+                let head = memory.phys_addr(layout.head_write_back[output]);
+                device.enable_tx_queue(input as u32, ring, RING_SIZE as u32, head)?;
+            }
+            agents.push(Agent::new(input as PortId, layout));
+        }
+        // Receive last, so nothing arrives before every ring is ready.
+        for (agent, device) in agents.iter().zip(&devices) {
+            device.enable_rx_queue(memory.phys_addr(agent.layout.rx_ring), RING_SIZE as u32, BUFFER_SIZE)?;
+        }
+        Ok(Pipeline {
+            missed: (0..ports).map(|_| Cell::new(0)).collect(),
+            stats: vec![PortStats::default(); ports],
+            devices,
+            memory,
+            buffers,
+            agents,
+        })
+    }
+
+    pub fn device(&self, port: usize) -> &Device<R> {
+        &self.devices[port]
+    }
+}
+
+impl<R: RegisterAccess> Backend for Pipeline<R> {
+    fn port_count(&self) -> usize {
+        self.devices.len()
+    }
+
+    #[inline]
+    fn poll<N: NetworkFunction>(&mut self, nf: &mut N) -> Result<usize, BackendError> {
+        let mut total = 0;
+        for agent in &mut self.agents {
+            let devices = &self.devices;
+            let input = u32::from(agent.input);
+            let (count, rx_tail) = agent.poll(&self.memory, &mut self.buffers, nf, &mut self.stats, |output, tail| {
+                devices[output].regs.write(TDT.at(input), tail)
+            });
+            if let Some(tail) = rx_tail {
+                self.devices[input as usize].regs.write(RDT.at(0), tail);
+            }
+            total += count;
+        }
+        if total == 0 {
+            // Idle: worth one register read per port to notice a device that
+            // left the bus (reads all ones) instead of waiting for ever.
+            if let Some(port) = self.devices.iter().position(|d| d.regs.read(STATUS) == u32::MAX) {
+                return Err(BackendError(format!("82599 port {port} vanished: its registers read all ones")));
+            }
+        }
+        Ok(total)
+    }
+
+    fn stats(&self) -> Vec<PortStats> {
+        let mut stats = self.stats.clone();
+        for (port, device) in self.devices.iter().enumerate() {
+            let missed: u64 = (0..MPC.count).map(|n| u64::from(device.regs.read(MPC.at(n)))).sum();
+            self.missed[port].set(self.missed[port].get() + missed);
+            stats[port].missed = self.missed[port].get();
+        }
+        stats
+    }
+}

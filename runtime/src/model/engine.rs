@@ -1,0 +1,113 @@
+//! The DMA engines: wire → receive ring, transmit rings → wire.
+
+use super::registers::PortState;
+use crate::dma::DmaMemory;
+use crate::regs::*;
+use std::sync::atomic::Ordering;
+
+// Descriptor bits, as the datasheet defines them (7.1.6.2, 7.2.3.2.4); the
+// model keeps its own copy so that it checks the driver, not itself.
+const RX_DD: u64 = 1;
+const RX_EOP: u64 = 1 << 1;
+const TX_DTYP_MASK: u64 = 0xf << 20;
+const TX_DTYP_DATA: u64 = 0b0011 << 20;
+const TX_DEXT: u64 = 1 << 29;
+const TX_EOP: u64 = 1 << 24;
+const TX_RS: u64 = 1 << 27;
+
+fn descriptor<'m>(state: &mut PortState, memory: &'m DmaMemory, ring: u64, index: u32) -> Option<&'m [std::sync::atomic::AtomicU64]> {
+    let phys = ring + u64::from(index) * 16;
+    match memory.offset_of(phys, 16) {
+        Some(offset) => Some(memory.words(offset, 2)),
+        None => {
+            state.violations.push(format!("descriptor at {phys:#x} outside DMA memory"));
+            None
+        }
+    }
+}
+
+/// Move waiting frames into receive descriptors between RDH and RDT.
+pub(super) fn receive(state: &mut PortState, memory: &DmaMemory) {
+    let enabled = rxctrl::RXEN.is_set(state.get(RXCTRL.offset)) && rxdctl::ENABLE.is_set(state.get(RXDCTL.at(0).offset));
+    if !enabled || state.vanished {
+        return;
+    }
+    let ring = u64::from(state.get(RDBAL.at(0).offset)) | u64::from(state.get(RDBAH.at(0).offset)) << 32;
+    let count = state.ring_count(RDLEN.at(0).offset);
+    let buffer_size = srrctl::BSIZEPACKET.get(state.get(SRRCTL.at(0).offset)) as usize * 1024;
+    while let Some(frame) = state.wire.front() {
+        let head = state.get(RDH.at(0).offset);
+        if head == state.get(RDT.at(0).offset) {
+            // No free descriptor: frames stay in the packet buffer (and are
+            // missed once it is full, see `PortState::arrive`).
+            return;
+        }
+        let frame_len = frame.len();
+        let Some(words) = descriptor(state, memory, ring, head) else { return };
+        if frame_len > buffer_size {
+            // Larger than one buffer would span descriptors, which this
+            // driver never sets up for; the frame is dropped like an error.
+            state.wire.pop_front();
+            state.missed += 1;
+            continue;
+        }
+        let buffer = words[0].load(Ordering::Acquire);
+        let frame = state.wire.pop_front().expect("peeked");
+        if memory.device_write(buffer, &frame).is_err() {
+            state.violations.push(format!("receive buffer {buffer:#x} outside DMA memory"));
+            return;
+        }
+        // Write-back format: RSS/checksum fields (zero here), then status and length.
+        words[0].store(0, Ordering::Relaxed);
+        words[1].store(RX_DD | RX_EOP | (frame_len as u64) << 32, Ordering::Release);
+        state.good_received += 1;
+        let next = (head + 1) % count;
+        let offset = RDH.at(0).offset;
+        state.values_set(offset, next);
+    }
+}
+
+/// Send every descriptor between TDH and TDT of every enabled queue.
+pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
+    if !dmatxctl::TE.is_set(state.get(DMATXCTL.offset)) || state.vanished {
+        return;
+    }
+    for queue in 0..TXDCTL.count {
+        if !txdctl::ENABLE.is_set(state.get(TXDCTL.at(queue).offset)) {
+            continue;
+        }
+        let ring = u64::from(state.get(TDBAL.at(queue).offset)) | u64::from(state.get(TDBAH.at(queue).offset)) << 32;
+        let count = state.ring_count(TDLEN.at(queue).offset);
+        let write_back = u64::from(state.get(TDWBAL.at(queue).offset)) | u64::from(state.get(TDWBAH.at(queue).offset)) << 32;
+        let tail = state.get(TDT.at(queue).offset);
+        let mut head = state.get(TDH.at(queue).offset);
+        while head != tail {
+            let Some(words) = descriptor(state, memory, ring, head) else { return };
+            let (buffer, command) = (words[0].load(Ordering::Acquire), words[1].load(Ordering::Acquire));
+            if command & TX_DEXT == 0 || command & TX_DTYP_MASK != TX_DTYP_DATA || command & TX_EOP == 0 {
+                state.violations.push(format!("transmit descriptor {head} of queue {queue} is not a one-buffer advanced data descriptor: {command:#x}"));
+            }
+            let length = (command & 0xffff) as usize;
+            if length > 0 {
+                let mut frame = vec![0; length];
+                if memory.device_read(buffer, &mut frame).is_err() {
+                    state.violations.push(format!("transmit buffer {buffer:#x}+{length} outside DMA memory"));
+                    return;
+                }
+                state.good_transmitted += 1;
+                state.transmitted_count += 1;
+                if state.config.record_transmitted {
+                    state.transmitted.push(frame);
+                }
+            }
+            head = (head + 1) % count;
+            if command & TX_RS != 0 && write_back & 1 != 0 {
+                // 7.2.3.5.2: the head is written to the (4-byte aligned) write-back address.
+                if memory.device_write(write_back & !3, &head.to_le_bytes()).is_err() {
+                    state.violations.push(format!("head write-back address {write_back:#x} outside DMA memory"));
+                }
+            }
+        }
+        state.values_set(TDH.at(queue).offset, head);
+    }
+}

@@ -1,0 +1,116 @@
+//! A software Intel 82599 that the unchanged driver runs against.
+//!
+//! It models what the driver relies on and refuses what the datasheet
+//! forbids: every forbidden access is recorded as a violation, so a wrong
+//! driver fails its tests. Registers (`registers.rs`) have reset values and
+//! side effects; the DMA engine (`engine.rs`) moves frames between an
+//! injected "wire" and the descriptor rings in `DmaMemory`. It is stepped
+//! explicitly, so tests are deterministic.
+
+mod backend;
+mod engine;
+mod registers;
+
+pub use backend::{ModelBackend, TrafficConfig};
+
+use crate::dma::DmaMemory;
+use crate::regs::{Register, RegisterAccess};
+use registers::PortState;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Faults and limits of the modelled device.
+#[derive(Clone, Copy, Debug)]
+pub struct ModelConfig {
+    /// CTRL.RST never self-clears.
+    pub reset_never_completes: bool,
+    /// LINKS.LINK_UP never comes on.
+    pub link_never_up: bool,
+    /// Frames the on-chip packet buffer holds before arrivals are missed
+    /// (512 KiB of receive packet buffer holds ~340 full-size frames).
+    pub rx_fifo_frames: usize,
+    /// Keep a copy of every transmitted frame (tests) or only count them.
+    pub record_transmitted: bool,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig { reset_never_completes: false, link_never_up: false, rx_fifo_frames: 340, record_transmitted: true }
+    }
+}
+
+pub struct Model {
+    memory: Arc<DmaMemory>,
+    ports: Vec<Mutex<PortState>>,
+}
+
+impl Model {
+    pub fn new(ports: usize, memory: Arc<DmaMemory>, config: ModelConfig) -> Arc<Model> {
+        Arc::new(Model { memory, ports: (0..ports).map(|_| Mutex::new(PortState::new(config))).collect() })
+    }
+
+    fn port(&self, port: usize) -> MutexGuard<'_, PortState> {
+        self.ports[port].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The register file of one port, as the driver sees it.
+    pub fn registers(self: &Arc<Self>, port: usize) -> ModelRegisters {
+        ModelRegisters { model: Arc::clone(self), port }
+    }
+
+    /// A frame arrives on `port`'s wire; false if the packet buffer was full
+    /// and the device missed it (counted in MPC).
+    pub fn inject(&self, port: usize, frame: &[u8]) -> bool {
+        self.port(port).arrive(frame)
+    }
+
+    /// Run the DMA engines of every port until they have nothing left to do.
+    pub fn step(&self) {
+        for port in &self.ports {
+            let mut state = port.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            engine::receive(&mut state, &self.memory);
+            engine::transmit(&mut state, &self.memory);
+        }
+    }
+
+    /// Frames transmitted on `port` since the last call (when recording).
+    pub fn transmitted(&self, port: usize) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.port(port).transmitted)
+    }
+
+    /// Frames transmitted on `port` in total.
+    pub fn transmitted_count(&self, port: usize) -> u64 {
+        self.port(port).transmitted_count
+    }
+
+    /// Frames waiting on `port`'s wire for a receive descriptor.
+    pub fn pending(&self, port: usize) -> usize {
+        self.port(port).wire.len()
+    }
+
+    /// What the driver did that the datasheet forbids, on every port.
+    pub fn violations(&self) -> Vec<String> {
+        (0..self.ports.len()).flat_map(|p| self.port(p).violations.iter().map(move |v| format!("port {p}: {v}")).collect::<Vec<_>>()).collect()
+    }
+
+    /// The device drops off the bus: every register reads all ones.
+    pub fn vanish(&self, port: usize) {
+        self.port(port).vanished = true;
+    }
+}
+
+/// One port's registers; implements `RegisterAccess` for the driver.
+#[derive(Clone)]
+pub struct ModelRegisters {
+    model: Arc<Model>,
+    port: usize,
+}
+
+impl RegisterAccess for ModelRegisters {
+    fn read(&self, reg: Register) -> u32 {
+        self.model.port(self.port).read(reg.offset)
+    }
+
+    fn write(&self, reg: Register, value: u32) {
+        self.model.port(self.port).write(reg.offset, value, &self.model.memory)
+    }
+}

@@ -1,0 +1,191 @@
+//! The register file of one modelled port: reset values, side effects and
+//! the rules the datasheet sets on the order of accesses.
+
+use super::ModelConfig;
+use crate::dma::DmaMemory;
+use crate::regs::*;
+use std::collections::{HashMap, VecDeque};
+
+pub(super) struct PortState {
+    pub config: ModelConfig,
+    values: HashMap<u32, u32>,
+    /// A global reset was requested and has not completed yet.
+    resetting: bool,
+    /// At least one global reset completed since power-on.
+    pub reset_done: bool,
+    pub vanished: bool,
+    pub wire: VecDeque<Vec<u8>>,
+    pub transmitted: Vec<Vec<u8>>,
+    pub transmitted_count: u64,
+    pub violations: Vec<String>,
+    pub good_received: u32,
+    pub good_transmitted: u32,
+    pub missed: u32,
+}
+
+/// Queue registers the model tracks (queue 0 for receive, any for transmit).
+fn rx_queue(offset: u32, array: crate::regs::RegisterArray) -> bool {
+    array.index_of(offset) == Some(0)
+}
+
+impl PortState {
+    pub fn new(config: ModelConfig) -> PortState {
+        let mut state = PortState {
+            config,
+            values: HashMap::new(),
+            resetting: false,
+            reset_done: false,
+            vanished: false,
+            wire: VecDeque::new(),
+            transmitted: Vec::new(),
+            transmitted_count: 0,
+            violations: Vec::new(),
+            good_received: 0,
+            good_transmitted: 0,
+            missed: 0,
+        };
+        state.load_reset_values();
+        state
+    }
+
+    /// 8.2.3: values after a global reset that the driver looks at.
+    fn load_reset_values(&mut self) {
+        self.values.clear();
+        // The EEPROM auto-read and DMA init finish during reset (4.6.3).
+        self.values.insert(EEC.offset, eec::PRES.mask() | eec::AUTO_RD.mask());
+        self.values.insert(RDRXCTL.offset, rdrxctl::DMAIDONE.mask());
+        self.values.insert(STATUS.offset, status::MASTER_ENABLE_STATUS.mask());
+    }
+
+    pub fn get(&self, offset: u32) -> u32 {
+        self.values.get(&offset).copied().unwrap_or(0)
+    }
+
+    fn set(&mut self, offset: u32, value: u32) {
+        self.values.insert(offset, value);
+    }
+
+    /// Device-side register update (heads move as the engines work).
+    pub fn values_set(&mut self, offset: u32, value: u32) {
+        self.set(offset, value);
+    }
+
+    fn violation(&mut self, message: String) {
+        self.violations.push(message);
+    }
+
+    pub fn arrive(&mut self, frame: &[u8]) -> bool {
+        if self.wire.len() >= self.config.rx_fifo_frames {
+            self.missed += 1;
+            return false;
+        }
+        self.wire.push_back(frame.to_vec());
+        true
+    }
+
+    pub fn read(&mut self, offset: u32) -> u32 {
+        if self.vanished {
+            return u32::MAX;
+        }
+        if offset == CTRL.offset && self.resetting && !self.config.reset_never_completes {
+            // CTRL.RST self-clears once the reset is done (8.2.3.1.1).
+            self.resetting = false;
+            self.reset_done = true;
+            self.load_reset_values();
+        }
+        // 8.2.3.23: statistics clear on read.
+        let clear_on_read = |counter: &mut u32| std::mem::take(counter);
+        match offset {
+            o if o == GPRC.offset => clear_on_read(&mut self.good_received),
+            o if o == GPTC.offset => clear_on_read(&mut self.good_transmitted),
+            o if o == MPC.at(0).offset => clear_on_read(&mut self.missed),
+            o if o == CTRL.offset && self.resetting => ctrl::RST.mask(),
+            o => self.get(o),
+        }
+    }
+
+    pub fn write(&mut self, offset: u32, value: u32, memory: &DmaMemory) {
+        if self.vanished {
+            return;
+        }
+        let interrupt_mask = offset == EIMC.offset || EIMC_EX.index_of(offset).is_some();
+        if !self.reset_done && offset != CTRL.offset && !interrupt_mask {
+            self.violation(format!("write to {offset:#07x} before the global reset (4.6.3.2)"));
+        }
+        if offset == CTRL.offset {
+            if ctrl::RST.is_set(value) {
+                self.resetting = true;
+            }
+            return;
+        }
+        if offset == AUTOC.offset {
+            if autoc::RESTART_AN.is_set(value) && !self.config.link_never_up {
+                self.set(LINKS.offset, links::LINK_UP.mask());
+            }
+            return self.set(offset, autoc::RESTART_AN.set(value, 0));
+        }
+        if rx_queue(offset, RXDCTL) && rxdctl::ENABLE.is_set(value) {
+            if let Err(why) = self.ring(memory, RDBAL.at(0).offset, RDBAH.at(0).offset, RDLEN.at(0).offset) {
+                self.violation(format!("receive queue 0 enabled {why} (4.6.7.1)"));
+                return self.set(offset, rxdctl::ENABLE.set(value, 0));
+            }
+        }
+        if let Some(queue) = TXDCTL.index_of(offset) {
+            if txdctl::ENABLE.is_set(value) {
+                let q = queue;
+                if let Err(why) = self.ring(memory, TDBAL.at(q).offset, TDBAH.at(q).offset, TDLEN.at(q).offset) {
+                    self.violation(format!("transmit queue {q} enabled {why} (4.6.8.1)"));
+                    return self.set(offset, txdctl::ENABLE.set(value, 0));
+                }
+                if !dmatxctl::TE.is_set(self.get(DMATXCTL.offset)) {
+                    self.violation(format!("transmit queue {q} enabled before DMATXCTL.TE (4.6.8)"));
+                }
+            }
+        }
+        if rx_queue(offset, RDT) {
+            if !rxdctl::ENABLE.is_set(self.get(RXDCTL.at(0).offset)) {
+                self.violation("RDT written while receive queue 0 is disabled (4.6.7.1)".into());
+                return;
+            }
+            if value >= self.ring_count(RDLEN.at(0).offset) {
+                self.violation(format!("RDT {value} beyond the receive ring"));
+                return;
+            }
+        }
+        if let Some(queue) = TDT.index_of(offset) {
+            if !txdctl::ENABLE.is_set(self.get(TXDCTL.at(queue).offset)) {
+                self.violation(format!("TDT written while transmit queue {queue} is disabled (4.6.8.1)"));
+                return;
+            }
+            if value >= self.ring_count(TDLEN.at(queue).offset) {
+                self.violation(format!("TDT {value} beyond transmit ring {queue}"));
+                return;
+            }
+        }
+        if offset == RXCTRL.offset && rxctrl::RXEN.is_set(value) && !rxdctl::ENABLE.is_set(self.get(RXDCTL.at(0).offset)) {
+            self.violation("RXCTRL.RXEN set before receive queue 0 was set up and enabled (4.6.7)".into());
+        }
+        self.set(offset, value);
+    }
+
+    pub fn ring_count(&self, len_offset: u32) -> u32 {
+        self.get(len_offset) / 16
+    }
+
+    /// A ring's base and length must describe 128-byte aligned memory the
+    /// device can reach (8.2.3.8.1, 8.2.3.8.3).
+    fn ring(&self, memory: &DmaMemory, low: u32, high: u32, len: u32) -> Result<(), String> {
+        let base = u64::from(self.get(low)) | u64::from(self.get(high)) << 32;
+        let bytes = self.get(len);
+        if bytes == 0 || bytes % 128 != 0 {
+            return Err(format!("with ring length {bytes}, which is not a non-zero multiple of 128"));
+        }
+        if base % 128 != 0 {
+            return Err(format!("with ring base {base:#x}, which is not 128-byte aligned"));
+        }
+        if memory.offset_of(base, bytes as usize).is_none() {
+            return Err(format!("with ring {base:#x}+{bytes} outside DMA memory"));
+        }
+        Ok(())
+    }
+}

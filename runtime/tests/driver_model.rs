@@ -1,0 +1,184 @@
+//! The 82599 driver against the software 82599 model.
+
+use nfc_runtime::backend::Backend;
+use nfc_runtime::dma::DmaMemory;
+use nfc_runtime::driver::{Device, DriverError, Pipeline, Timeouts, RING_SIZE};
+use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
+use nfc_runtime::regs::{RegisterAccess, RDT};
+use nfc_runtime::{Frame, Outputs, PortId};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PHYS: u64 = 0x2_0000_0000;
+
+fn quick() -> Timeouts {
+    let t = Duration::from_millis(50);
+    Timeouts { reset: t, eeprom: t, dma_init: t, link: t, queue_enable: t }
+}
+
+fn setup(ports: usize, config: ModelConfig) -> (Arc<Model>, Pipeline<ModelRegisters>) {
+    let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(ports), PHYS));
+    let model = Model::new(ports, Arc::clone(&memory), config);
+    let devices = (0..ports).map(|p| Device::init_with(model.registers(p), quick()).expect("init")).collect();
+    let pipeline = Pipeline::new(devices, memory).expect("pipeline");
+    assert_eq!(model.violations(), Vec::<String>::new());
+    (model, pipeline)
+}
+
+/// A 60-byte frame carrying `seq` and a routing byte the test NFs read.
+fn frame(seq: u32, route: u8) -> Vec<u8> {
+    let mut f = vec![0u8; 60];
+    f[..12].copy_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);
+    f[12..14].copy_from_slice(&[0x88, 0xb5]);
+    f[14..18].copy_from_slice(&seq.to_be_bytes());
+    f[18] = route;
+    f
+}
+
+/// Inject `frames` on `port` in bursts, stepping the model and polling the
+/// driver until everything was processed.
+fn run<N: nfc_runtime::NetworkFunction>(model: &Model, pipeline: &mut Pipeline<ModelRegisters>, nf: &mut N, port: usize, frames: &[Vec<u8>]) {
+    for chunk in frames.chunks(64) {
+        for f in chunk {
+            assert!(model.inject(port, f));
+        }
+        drain(model, pipeline, nf);
+    }
+}
+
+fn drain<N: nfc_runtime::NetworkFunction>(model: &Model, pipeline: &mut Pipeline<ModelRegisters>, nf: &mut N) {
+    let mut idle = 0;
+    while idle < 3 {
+        model.step();
+        let n = pipeline.poll(nf).expect("poll");
+        model.step();
+        idle = if n == 0 { idle + 1 } else { 0 };
+    }
+    assert_eq!(model.violations(), Vec::<String>::new());
+}
+
+fn cross(port: PortId, _: &mut Frame<'_>) -> Outputs {
+    Outputs::port(port ^ 1)
+}
+
+#[test]
+fn nop_forwards_byte_identical_and_in_order_both_ways() {
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    let mut nf = cross;
+    for (from, to) in [(0, 1), (1, 0)] {
+        let frames: Vec<_> = (0..1000).map(|i| frame(i, 0)).collect();
+        run(&model, &mut pipeline, &mut nf, from, &frames);
+        assert_eq!(model.transmitted(to), frames);
+        assert!(model.transmitted(from).is_empty());
+    }
+    let stats = pipeline.stats();
+    assert_eq!((stats[0].rx_packets, stats[0].tx_packets, stats[0].missed), (1000, 1000, 0));
+}
+
+#[test]
+fn ring_wraps_around_many_laps() {
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    let frames: Vec<_> = (0..(RING_SIZE as u32 * 12 + 7)).map(|i| frame(i, 0)).collect();
+    run(&model, &mut pipeline, &mut cross, 0, &frames);
+    assert_eq!(model.transmitted(1), frames);
+}
+
+#[test]
+fn output_selection_drop_multicast_and_hairpin() {
+    let (model, mut pipeline) = setup(4, ModelConfig::default());
+    // byte 18: 0 drop, 1 to port 2, 2 to ports 1+2+3, 3 back out of the input.
+    let mut nf = |input: PortId, frame: &mut Frame<'_>| match frame.data()[18] {
+        0 => Outputs::DROP,
+        1 => Outputs::port(2),
+        2 => Outputs::from_bits(0b1110),
+        _ => Outputs::port(input),
+    };
+    let frames: Vec<_> = (0..400).map(|i| frame(i, (i % 4) as u8)).collect();
+    run(&model, &mut pipeline, &mut nf, 0, &frames);
+    let with = |routes: &[u8]| frames.iter().filter(|f| routes.contains(&f[18])).cloned().collect::<Vec<_>>();
+    assert_eq!(model.transmitted(0), with(&[3]), "hairpin");
+    assert_eq!(model.transmitted(1), with(&[2]));
+    assert_eq!(model.transmitted(2), with(&[1, 2]));
+    assert_eq!(model.transmitted(3), with(&[2]));
+    assert_eq!(pipeline.stats()[0].nf_dropped, 100);
+}
+
+#[test]
+fn nf_rewrites_reach_the_wire() {
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    let mut nf = |_: PortId, frame: &mut Frame<'_>| {
+        frame.data_mut()[0] = 0xaa;
+        frame.truncate(50);
+        Outputs::port(1)
+    };
+    run(&model, &mut pipeline, &mut nf, 0, &[frame(7, 0)]);
+    let sent = model.transmitted(1);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].len(), 50);
+    assert_eq!(sent[0][0], 0xaa);
+    assert_eq!(&sent[0][1..50], &frame(7, 0)[1..50]);
+}
+
+#[test]
+fn overload_accounts_for_every_packet() {
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    let mut nf = |_: PortId, frame: &mut Frame<'_>| if frame.data()[18] == 1 { Outputs::DROP } else { Outputs::port(1) };
+    // A burst far larger than ring + packet buffer, before the driver runs.
+    let frames: Vec<_> = (0..3000).map(|i| frame(i, (i % 5 == 0) as u8)).collect();
+    let accepted = frames.iter().filter(|f| model.inject(0, f)).count();
+    drain(&model, &mut pipeline, &mut nf);
+    let stats = pipeline.stats();
+    let sent = model.transmitted(1);
+    assert!(stats[0].missed > 0, "the burst must overflow");
+    assert_eq!(stats[0].rx_packets + stats[0].missed, 3000);
+    assert_eq!(stats[0].rx_packets, accepted as u64);
+    assert_eq!(stats[0].rx_packets, sent.len() as u64 + stats[0].nf_dropped);
+    // What went out is exactly the non-dropped frames that were received, in order.
+    let expected: Vec<_> = frames[..accepted].iter().filter(|f| f[18] == 0).cloned().collect();
+    assert_eq!(sent, expected);
+}
+
+#[test]
+fn reset_that_never_completes_fails_init_naming_the_step() {
+    let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
+    let model = Model::new(1, memory, ModelConfig { reset_never_completes: true, ..ModelConfig::default() });
+    let start = Instant::now();
+    let error = Device::init_with(model.registers(0), quick()).err().expect("init must fail");
+    assert!(matches!(error, DriverError::Timeout { step: "finish global reset", .. }), "{error}");
+    assert!(error.to_string().contains("4.6.3.2"));
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn link_that_never_comes_up_fails_init_naming_the_step() {
+    let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
+    let model = Model::new(1, memory, ModelConfig { link_never_up: true, ..ModelConfig::default() });
+    let error = Device::init_with(model.registers(0), quick()).err().expect("init must fail");
+    assert_eq!(error.to_string(), "82599 did not bring the link up within 50 ms (datasheet 4.6.4)");
+}
+
+#[test]
+fn vanished_device_is_reported_not_waited_for() {
+    let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
+    let model = Model::new(1, memory, ModelConfig::default());
+    model.vanish(0);
+    let error = Device::init_with(model.registers(0), quick()).err().expect("init must fail");
+    assert!(matches!(error, DriverError::Vanished { .. }));
+
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    model.vanish(1);
+    let error = pipeline.poll(&mut cross).expect_err("an idle poll notices");
+    assert!(error.to_string().contains("port 1 vanished"), "{error}");
+}
+
+#[test]
+fn the_model_catches_a_tail_write_on_a_disabled_queue() {
+    let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
+    let model = Model::new(1, memory, ModelConfig::default());
+    let device = Device::init_with(model.registers(0), quick()).expect("init");
+    let _ = device;
+    model.registers(0).write(RDT.at(0), 5);
+    let violations = model.violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].contains("RDT written while receive queue 0 is disabled"));
+}
