@@ -6,7 +6,7 @@
 //! can run a spec on captures without compiling it.
 
 use crate::codegen::counter_names;
-use crate::ir::{Action, Decision, Field, Spec, TableKind, Target, Test};
+use crate::ir::{Action, Decision, Field, Spec, Table, TableEntry, TableKind, Target, Test};
 use nfc_runtime::{Frame, Headers, NetworkFunction, Outputs, PortId, RuleCounter, TtlOutcome};
 
 pub struct Interpreter {
@@ -114,59 +114,68 @@ fn run_actions(actions: &[Action], headers: &mut Headers, frame: &mut Frame<'_>)
     Fate::Continue
 }
 
-impl Interpreter {
-    fn target_outputs(&self, target: Target, input: PortId) -> Outputs {
-        match target {
-            Target::Drop => Outputs::DROP,
-            Target::Ports(bits) => Outputs::from_bits(bits),
-            Target::Flood => Outputs::flood(input, self.spec.ports.len()),
-            Target::InPort => Outputs::port(input),
-            Target::Table(_) => unreachable!("tables never target tables"),
-        }
+fn target_outputs(spec: &Spec, target: Target, input: PortId) -> Outputs {
+    match target {
+        Target::Drop => Outputs::DROP,
+        Target::Ports(bits) => Outputs::from_bits(bits),
+        Target::Flood => Outputs::flood(input, spec.ports.len()),
+        Target::InPort => Outputs::port(input),
+        Target::Table(_) => unreachable!("tables never target tables"),
     }
+}
 
-    /// Index of the entry of `table` matching `key`: for LPM the longest
-    /// prefix (the first listed among equals), for exact tables the first.
-    fn search(&self, table: usize, key: u128) -> Option<usize> {
-        let table = &self.spec.tables[table];
-        let field = match table.kind {
-            TableKind::LongestPrefix(field) | TableKind::Exact(field) => field,
-        };
-        let width = field.width();
-        let mut best: Option<(usize, u8)> = None;
-        for (index, entry) in table.entries.iter().enumerate() {
-            let length = match table.kind {
-                TableKind::LongestPrefix(_) => entry.prefix_len,
-                TableKind::Exact(_) => width as u8,
-            };
-            let host_bits = width - u32::from(length).min(width);
-            let matches = host_bits >= 128 || (key >> host_bits) == (entry.key >> host_bits);
-            if matches && best.is_none_or(|(_, best_length)| length > best_length) {
-                best = Some((index, length));
-            }
-        }
-        best.map(|(index, _)| index)
+fn table_field(table: &Table) -> Field {
+    match table.kind {
+        TableKind::LongestPrefix(field) | TableKind::Exact(field) => field,
     }
+}
 
-    fn decide(&mut self, counter: usize, decision: &Decision, input: PortId, headers: &mut Headers, frame: &mut Frame<'_>, arrival_len: usize) -> Outputs {
-        self.counters[counter].record(arrival_len);
-        if let Fate::Expired = run_actions(&decision.actions, headers, frame) {
-            return Outputs::DROP;
+/// The entry of `table` matching `key`: for LPM the longest prefix (the
+/// first listed among equals), for exact tables the first.
+fn search(table: &Table, key: u128) -> Option<&TableEntry> {
+    let width = table_field(table).width();
+    let mut best: Option<(&TableEntry, u8)> = None;
+    for entry in &table.entries {
+        let length = match table.kind {
+            TableKind::LongestPrefix(_) => entry.prefix_len,
+            TableKind::Exact(_) => width as u8,
+        };
+        let host_bits = width - u32::from(length).min(width);
+        let matches = host_bits >= 128 || (key >> host_bits) == (entry.key >> host_bits);
+        if matches && best.is_none_or(|(_, best_length)| length > best_length) {
+            best = Some((entry, length));
         }
-        let Target::Table(table) = decision.target else {
-            return self.target_outputs(decision.target, input);
-        };
-        let field = match self.spec.tables[table].kind {
-            TableKind::LongestPrefix(field) | TableKind::Exact(field) => field,
-        };
-        let hit_counter = self.spec.rules.len() + 1 + 2 * table;
-        let entry = field_value(headers, frame.data(), field, input).and_then(|key| self.search(table, key));
-        let (counter, decision) = match entry {
-            Some(index) => (hit_counter, self.spec.tables[table].entries[index].decision.clone()),
-            None => (hit_counter + 1, self.spec.tables[table].default.clone()),
-        };
-        self.decide(counter, &decision, input, headers, frame, arrival_len)
     }
+    best.map(|(entry, _)| entry)
+}
+
+/// Count on `counter`, run the decision's actions, then its target
+/// (looking the packet up when the target is a table).
+fn decide(
+    spec: &Spec,
+    counters: &mut [RuleCounter],
+    counter: usize,
+    decision: &Decision,
+    input: PortId,
+    headers: &mut Headers,
+    frame: &mut Frame<'_>,
+    arrival_len: usize,
+) -> Outputs {
+    counters[counter].record(arrival_len);
+    if let Fate::Expired = run_actions(&decision.actions, headers, frame) {
+        return Outputs::DROP;
+    }
+    let Target::Table(index) = decision.target else {
+        return target_outputs(spec, decision.target, input);
+    };
+    let table = &spec.tables[index];
+    let hit_counter = spec.rules.len() + 1 + 2 * index;
+    let entry = field_value(headers, frame.data(), table_field(table), input).and_then(|key| search(table, key));
+    let (counter, decision) = match entry {
+        Some(entry) => (hit_counter, &entry.decision),
+        None => (hit_counter + 1, &table.default),
+    };
+    decide(spec, counters, counter, decision, input, headers, frame, arrival_len)
 }
 
 impl NetworkFunction for Interpreter {
@@ -179,10 +188,10 @@ impl NetworkFunction for Interpreter {
             })
         });
         let (counter, decision) = match winner {
-            Some(index) => (index, self.spec.rules[index].decision.clone()),
-            None => (self.spec.rules.len(), self.spec.default.clone()),
+            Some(index) => (index, &self.spec.rules[index].decision),
+            None => (self.spec.rules.len(), &self.spec.default),
         };
-        self.decide(counter, &decision, input, &mut headers, frame, arrival_len)
+        decide(&self.spec, &mut self.counters, counter, decision, input, &mut headers, frame, arrival_len)
     }
 
     fn counter_names(&self) -> &'static [&'static str] {

@@ -61,9 +61,7 @@ pub(super) fn receive(state: &mut PortState, memory: &DmaMemory) {
         words[0].store(0, Ordering::Relaxed);
         words[1].store(RX_DD | RX_EOP | (frame_len as u64) << 32, Ordering::Release);
         state.good_received += 1;
-        let next = (head + 1) % count;
-        let offset = RDH.at(0).offset;
-        state.values_set(offset, next);
+        state.set(RDH.at(0).offset, (head + 1) % count);
     }
 }
 
@@ -108,6 +106,6 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
                 }
             }
         }
-        state.values_set(TDH.at(queue).offset, head);
+        state.set(TDH.at(queue).offset, head);
     }
 }

@@ -61,13 +61,9 @@ impl PortState {
         self.values.get(&offset).copied().unwrap_or(0)
     }
 
-    fn set(&mut self, offset: u32, value: u32) {
+    /// Store a register value with no side effects (the engines move heads this way).
+    pub fn set(&mut self, offset: u32, value: u32) {
         self.values.insert(offset, value);
-    }
-
-    /// Device-side register update (heads move as the engines work).
-    pub fn values_set(&mut self, offset: u32, value: u32) {
-        self.set(offset, value);
     }
 
     fn violation(&mut self, message: String) {
