@@ -2,6 +2,10 @@
 //! binaries that run them.
 #![forbid(unsafe_code)]
 
+mod model_run;
+
+pub use model_run::run_on_model;
+
 /// One module per spec in `nf-specs/`, each holding the generated type.
 pub mod specs {
     pub mod nop {

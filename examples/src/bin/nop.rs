@@ -1,44 +1,4 @@
-//! NOP forwarder (port 0 <-> port 1) on the software 82599 model: the real
-//! driver and TinyNF agent, with the model's DMA engines generating and
-//! sinking 64-byte frames. Prints packets forwarded and Mpps.
-
-use nfc_examples::specs::nop::Nop;
-use nfc_runtime::backend::Backend;
-use nfc_runtime::model::{ModelBackend, TrafficConfig};
-use std::process::ExitCode;
-use std::time::Instant;
-
-const PACKETS_PER_PORT: u64 = 2_000_000;
-
-fn main() -> ExitCode {
-    if std::env::args().any(|a| a == "--pci") {
-        eprintln!("nop: the hardware backend (--pci) is not part of this build yet; run without arguments to use the software 82599 model");
-        return ExitCode::FAILURE;
-    }
-    let traffic = TrafficConfig { ports: 2, frame_sizes: vec![60], packets_per_port: Some(PACKETS_PER_PORT) };
-    let mut backend = match ModelBackend::new(traffic) {
-        Ok(backend) => backend,
-        Err(error) => {
-            eprintln!("nop: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut nf = Nop::new();
-    let start = Instant::now();
-    while !backend.finished() {
-        if let Err(error) = backend.poll(&mut nf) {
-            eprintln!("nop: {error}");
-            return ExitCode::FAILURE;
-        }
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    let stats = backend.stats();
-    let forwarded: u64 = stats.iter().map(|s| s.tx_packets).sum();
-    let missed: u64 = stats.iter().map(|s| s.missed).sum();
-    println!("nop on the software 82599 model: 2 ports, 64-byte frames");
-    for (port, s) in stats.iter().enumerate() {
-        println!("  port {port}: rx {} tx {} nf-dropped {} missed {}", s.rx_packets, s.tx_packets, s.nf_dropped, s.missed);
-    }
-    println!("forwarded {forwarded} packets ({missed} missed) in {seconds:.3} s: {:.2} Mpps (model and driver on one core)", forwarded as f64 / seconds / 1e6);
-    ExitCode::SUCCESS
+//! NOP forwarder (port 0 <-> port 1) on the software 82599 model.
+fn main() -> std::process::ExitCode {
+    nfc_examples::run_on_model("nop", nfc_examples::specs::nop::Nop::new())
 }
