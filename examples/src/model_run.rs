@@ -1,6 +1,6 @@
 //! Running a network function on the software 82599 model, for the example
 //! binaries: the real driver and TinyNF agent, with the model's DMA engines
-//! generating and sinking 64-byte UDP frames on two ports.
+//! generating and sinking 64-byte UDP frames on every port.
 
 use nfc_runtime::backend::Backend;
 use nfc_runtime::model::{ModelBackend, TrafficConfig};
@@ -10,14 +10,14 @@ use std::time::Instant;
 
 const PACKETS_PER_PORT: u64 = 2_000_000;
 
-/// Forward `PACKETS_PER_PORT` frames per port through `nf`; print per-port
-/// counters, the NF's counters and Mpps.
-pub fn run_on_model<N: NetworkFunction>(name: &str, mut nf: N) -> ExitCode {
+/// Forward `PACKETS_PER_PORT` frames on each of `ports` ports through `nf`;
+/// print per-port counters, the NF's counters and Mpps.
+pub fn run_on_model<N: NetworkFunction>(name: &str, ports: usize, mut nf: N) -> ExitCode {
     if std::env::args().any(|a| a == "--pci") {
         eprintln!("{name}: the hardware backend (--pci) is not part of this build yet; run without arguments to use the software 82599 model");
         return ExitCode::FAILURE;
     }
-    let traffic = TrafficConfig { ports: 2, frame_sizes: vec![60], packets_per_port: Some(PACKETS_PER_PORT) };
+    let traffic = TrafficConfig { ports, frame_sizes: vec![60], packets_per_port: Some(PACKETS_PER_PORT) };
     let mut backend = match ModelBackend::new(traffic) {
         Ok(backend) => backend,
         Err(error) => {
@@ -36,7 +36,7 @@ pub fn run_on_model<N: NetworkFunction>(name: &str, mut nf: N) -> ExitCode {
     let stats = backend.stats();
     let forwarded: u64 = stats.iter().map(|s| s.tx_packets).sum();
     let missed: u64 = stats.iter().map(|s| s.missed).sum();
-    println!("{name} on the software 82599 model: 2 ports, 64-byte frames");
+    println!("{name} on the software 82599 model: {ports} ports, 64-byte frames");
     for (port, s) in stats.iter().enumerate() {
         println!("  port {port}: rx {} tx {} nf-dropped {} missed {}", s.rx_packets, s.tx_packets, s.nf_dropped, s.missed);
     }
