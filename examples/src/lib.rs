@@ -2,9 +2,9 @@
 //! binaries that run them.
 #![forbid(unsafe_code)]
 
-mod model_run;
+mod runner;
 
-pub use model_run::run_on_model;
+pub use runner::run;
 
 /// One module per spec in `nf-specs/`, each holding the generated type.
 pub mod specs {

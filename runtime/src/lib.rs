@@ -13,6 +13,7 @@ pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
 pub mod dma;
 pub mod regs;
 pub mod driver;
+pub mod env;
 pub mod model;
 pub mod backend;
 pub mod wire;

@@ -1,6 +1,7 @@
-//! The IPv4 router spec on the software 82599 model.
+//! The IPv4 router spec on the software 82599 model, or on
+//! 82599s with `--pci ADDR` per port (root and hugepages needed).
 use nfc_examples::specs::router::Router;
 
 fn main() -> std::process::ExitCode {
-    nfc_examples::run_on_model("router", Router::PORTS.len(), Router::new())
+    nfc_examples::run("router", Router::PORTS.len(), Router::new())
 }
