@@ -182,3 +182,22 @@ fn the_model_catches_a_tail_write_on_a_disabled_queue() {
     assert_eq!(violations.len(), 1, "{violations:?}");
     assert!(violations[0].contains("RDT written while receive queue 0 is disabled"));
 }
+
+#[test]
+fn threaded_model_backend_forwards_every_generated_frame() {
+    use nfc_runtime::model::{ModelBackend, TrafficConfig};
+    let traffic = TrafficConfig { ports: 2, frame_sizes: vec![60, 1514, 200], packets_per_port: Some(20_000), threaded: true };
+    let mut backend = ModelBackend::new(traffic).expect("init on the model");
+    let mut nf = cross;
+    let start = Instant::now();
+    while !backend.finished() {
+        backend.poll(&mut nf).expect("poll");
+        assert!(start.elapsed() < Duration::from_secs(60), "the run must end");
+    }
+    let stats = backend.stats();
+    for port in &stats {
+        assert_eq!(port.rx_packets + port.missed, 20_000);
+    }
+    assert_eq!(stats[0].tx_packets, stats[1].rx_packets, "port 0 sends what port 1 received");
+    assert_eq!(stats[1].tx_packets, stats[0].rx_packets);
+}

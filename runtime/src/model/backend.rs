@@ -7,7 +7,9 @@ use crate::dma::DmaMemory;
 use crate::driver::{Device, DriverError, Pipeline};
 use crate::nf::NetworkFunction;
 use crate::wire::checksum;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 /// What traffic the model's ports receive.
 #[derive(Clone, Debug)]
@@ -17,6 +19,10 @@ pub struct TrafficConfig {
     pub frame_sizes: Vec<usize>,
     /// Frames injected per port; `None` runs until stopped.
     pub packets_per_port: Option<u64>,
+    /// Run the model's wire and DMA engines in a thread of their own, as a
+    /// real NIC runs beside the CPU (throughput runs); otherwise `poll`
+    /// steps them in line (deterministic).
+    pub threaded: bool,
 }
 
 /// Physical address the simulated DMA memory pretends to live at.
@@ -28,10 +34,40 @@ const BURST: usize = 32;
 pub struct ModelBackend {
     model: Arc<Model>,
     pipeline: Pipeline<ModelRegisters>,
+    wire: Wire,
+    idle: bool,
+    /// The device thread, when threaded; it owns the wire then.
+    device: Option<(JoinHandle<()>, Arc<AtomicBool>, Arc<AtomicBool>)>,
+}
+
+/// The traffic generator on the far side of every port's wire.
+struct Wire {
     frames: Vec<Vec<u8>>,
     remaining: Vec<Option<u64>>,
     next_frame: usize,
-    idle: bool,
+}
+
+impl Wire {
+    /// Offer up to a burst per port, never more than a burst waiting.
+    fn offer(&mut self, model: &Model) {
+        for port in 0..self.remaining.len() {
+            for _ in 0..BURST {
+                if self.remaining[port] == Some(0) || model.pending(port) >= BURST {
+                    break;
+                }
+                let frame = &self.frames[self.next_frame % self.frames.len()];
+                self.next_frame += 1;
+                model.inject(port, frame);
+                if let Some(left) = &mut self.remaining[port] {
+                    *left -= 1;
+                }
+            }
+        }
+    }
+
+    fn exhausted(&self, model: &Model) -> bool {
+        self.remaining.iter().all(|r| *r == Some(0)) && (0..self.remaining.len()).all(|p| model.pending(p) == 0)
+    }
 }
 
 impl ModelBackend {
@@ -42,14 +78,27 @@ impl ModelBackend {
         let devices = (0..traffic.ports).map(|p| Device::init(model.registers(p))).collect::<Result<Vec<_>, _>>()?;
         let pipeline = Pipeline::new(devices, memory)?;
         let sizes = if traffic.frame_sizes.is_empty() { vec![60] } else { traffic.frame_sizes.clone() };
-        Ok(ModelBackend {
-            model,
-            pipeline,
+        let wire = Wire {
             frames: sizes.iter().map(|&size| udp_frame(size)).collect(),
             remaining: vec![traffic.packets_per_port; traffic.ports],
             next_frame: 0,
-            idle: false,
-        })
+        };
+        let mut backend = ModelBackend { model, pipeline, wire, idle: false, device: None };
+        if traffic.threaded {
+            let stop = Arc::new(AtomicBool::new(false));
+            let exhausted = Arc::new(AtomicBool::new(false));
+            let (model, mut wire) = (Arc::clone(&backend.model), std::mem::replace(&mut backend.wire, Wire { frames: vec![], remaining: vec![], next_frame: 0 }));
+            let (thread_stop, thread_exhausted) = (Arc::clone(&stop), Arc::clone(&exhausted));
+            let handle = std::thread::spawn(move || {
+                while !thread_stop.load(Ordering::Relaxed) {
+                    wire.offer(&model);
+                    model.step();
+                    thread_exhausted.store(wire.exhausted(&model), Ordering::Release);
+                }
+            });
+            backend.device = Some((handle, stop, exhausted));
+        }
+        Ok(backend)
     }
 
     pub fn model(&self) -> &Model {
@@ -75,31 +124,27 @@ fn udp_frame(size: usize) -> Vec<u8> {
 
 impl Backend for ModelBackend {
     fn port_count(&self) -> usize {
-        self.remaining.len()
+        self.pipeline.port_count()
     }
 
     fn poll<N: NetworkFunction>(&mut self, nf: &mut N) -> Result<usize, BackendError> {
-        for port in 0..self.remaining.len() {
-            for _ in 0..BURST {
-                if self.remaining[port] == Some(0) || self.model.pending(port) >= BURST {
-                    break;
-                }
-                let frame = &self.frames[self.next_frame % self.frames.len()];
-                self.next_frame += 1;
-                self.model.inject(port, frame);
-                if let Some(left) = &mut self.remaining[port] {
-                    *left -= 1;
-                }
-            }
+        let inline = self.device.is_none();
+        // An idle poll only means "finished" if the wire was already empty
+        // when it began: the device thread may still be filling the ring.
+        let drained_before = self.device.as_ref().is_none_or(|(_, _, exhausted)| exhausted.load(Ordering::Acquire));
+        if inline {
+            self.wire.offer(&self.model);
+            self.model.step();
         }
-        self.model.step();
         let processed = self.pipeline.poll(nf)?;
-        self.model.step();
+        if inline {
+            self.model.step();
+        }
         let violations = self.model.violations();
         if !violations.is_empty() {
             return Err(BackendError(format!("the 82599 model caught the driver: {}", violations.join("; "))));
         }
-        self.idle = processed == 0;
+        self.idle = processed == 0 && drained_before;
         Ok(processed)
     }
 
@@ -108,6 +153,19 @@ impl Backend for ModelBackend {
     }
 
     fn finished(&self) -> bool {
-        self.idle && self.remaining.iter().all(|r| *r == Some(0)) && (0..self.remaining.len()).all(|p| self.model.pending(p) == 0)
+        let exhausted = match &self.device {
+            Some((_, _, exhausted)) => exhausted.load(Ordering::Acquire),
+            None => self.wire.exhausted(&self.model),
+        };
+        self.idle && exhausted
+    }
+}
+
+impl Drop for ModelBackend {
+    fn drop(&mut self) {
+        if let Some((handle, stop, _)) = self.device.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = handle.join();
+        }
     }
 }
