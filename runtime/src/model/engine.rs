@@ -34,6 +34,10 @@ pub(super) fn receive(state: &mut PortState, memory: &DmaMemory) {
     }
     let ring = u64::from(state.get(RDBAL.at(0).offset)) | u64::from(state.get(RDBAH.at(0).offset)) << 32;
     let count = state.ring_count(RDLEN.at(0).offset);
+    if count == 0 {
+        state.violations.push("RDLEN cleared while receive queue 0 is enabled".into());
+        return;
+    }
     let buffer_size = srrctl::BSIZEPACKET.get(state.get(SRRCTL.at(0).offset)) as usize * 1024;
     while let Some(frame) = state.wire.front() {
         let head = state.get(RDH.at(0).offset);
@@ -76,6 +80,10 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
         }
         let ring = u64::from(state.get(TDBAL.at(queue).offset)) | u64::from(state.get(TDBAH.at(queue).offset)) << 32;
         let count = state.ring_count(TDLEN.at(queue).offset);
+        if count == 0 {
+            state.violations.push(format!("TDLEN cleared while transmit queue {queue} is enabled"));
+            continue;
+        }
         let write_back = u64::from(state.get(TDWBAL.at(queue).offset)) | u64::from(state.get(TDWBAH.at(queue).offset)) << 32;
         let tail = state.get(TDT.at(queue).offset);
         let mut head = state.get(TDH.at(queue).offset);
