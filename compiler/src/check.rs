@@ -1,33 +1,55 @@
 //! Semantic checks on a lowered spec, shared by every frontend.
 
-use crate::diag::Reporter;
+use crate::diag::Severity;
 use crate::ir::{Condition, Spec, Test};
 
-/// Report duplicate rule and table names; `rule_offsets[i]` is where rule
-/// `i` starts in the source.
-pub fn names(spec: &Spec, rule_offsets: &[usize], reporter: &mut Reporter) {
+/// Something the checks found; `rule` indexes `spec.rules`, so each
+/// frontend can point at the rule in its own syntax.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub rule: Option<usize>,
+    pub message: String,
+}
+
+/// Duplicate rule and table names (counters are named after them).
+pub fn names(spec: &Spec) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for (j, rule) in spec.rules.iter().enumerate() {
         if spec.rules[..j].iter().any(|earlier| earlier.name == rule.name) {
-            let at = rule_offsets.get(j).copied().unwrap_or(0);
-            reporter.error(at, format!("found rule name `{}` twice, expected unique rule names (counters are named after them)", rule.name));
+            findings.push(Finding {
+                severity: Severity::Error,
+                rule: Some(j),
+                message: format!("found rule name `{}` twice, expected unique rule names (counters are named after them)", rule.name),
+            });
         }
     }
     for (j, table) in spec.tables.iter().enumerate() {
         if spec.tables[..j].iter().any(|earlier| earlier.name == table.name) {
-            reporter.error(0, format!("found table name `{}` twice, expected unique table names", table.name));
+            findings.push(Finding {
+                severity: Severity::Error,
+                rule: None,
+                message: format!("found table name `{}` twice, expected unique table names", table.name),
+            });
         }
     }
+    findings
 }
 
-/// Warn about rules that can never match because an earlier rule matches
-/// everything they do. Only meaningful on a spec that lowered without errors.
-pub fn shadowing(spec: &Spec, rule_offsets: &[usize], reporter: &mut Reporter) {
-    let at = |i: usize| rule_offsets.get(i).copied().unwrap_or(0);
+/// Rules that can never match because an earlier rule matches everything
+/// they do (warnings). Only meaningful on a spec that lowered without errors.
+pub fn shadowing(spec: &Spec) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for (j, rule) in spec.rules.iter().enumerate() {
         if let Some(i) = spec.rules[..j].iter().position(|earlier| covers(&earlier.conditions, &rule.conditions)) {
-            reporter.warning(at(j), format!("rule `{}` is shadowed by earlier rule `{}`: every packet it matches is matched there first", rule.name, spec.rules[i].name));
+            findings.push(Finding {
+                severity: Severity::Warning,
+                rule: Some(j),
+                message: format!("rule `{}` is shadowed by earlier rule `{}`: every packet it matches is matched there first", rule.name, spec.rules[i].name),
+            });
         }
     }
+    findings
 }
 
 /// Whether every packet satisfying `later` also satisfies `earlier`: each of

@@ -30,3 +30,16 @@ pub mod specs {
 pub fn cross_connect(input: nfc::runtime::PortId, _frame: &mut nfc::runtime::Frame<'_>) -> nfc::runtime::Outputs {
     nfc::runtime::Outputs::port(input ^ 1)
 }
+
+/// The same language as the TOML specs, written as Rust tokens.
+pub mod edge {
+    nfc::nf! {
+        name: edge;
+        ports: [inside, outside];
+        rule no_telnet { tcp.dst == 23 } => drop;
+        rule ping { ip.proto == icmp } => flood;
+        rule outbound { in_port == inside, ipv4.src == "10.0.0.0/8" } => [dec_ttl] outside;
+        rule web { in_port == outside, ipv4.dst == "10.0.1.0/24", tcp.dst == "80-443" } => [dec_ttl] inside;
+        default => drop;
+    }
+}

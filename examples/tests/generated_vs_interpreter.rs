@@ -151,3 +151,34 @@ fn generated_code_has_no_unsafe() {
         assert!(!code.contains("unsafe"), "{name}");
     }
 }
+
+#[test]
+fn dsl_network_function_matches_its_interpreted_ir() {
+    let spec = nfc_compiler::frontend::dsl::parse(
+        r#"
+        name: edge;
+        ports: [inside, outside];
+        rule no_telnet { tcp.dst == 23 } => drop;
+        rule ping { ip.proto == icmp } => flood;
+        rule outbound { in_port == inside, ipv4.src == "10.0.0.0/8" } => [dec_ttl] outside;
+        rule web { in_port == outside, ipv4.dst == "10.0.1.0/24", tcp.dst == "80-443" } => [dec_ttl] inside;
+        default => drop;
+        "#
+        .parse()
+        .unwrap(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .spec;
+    let generated = RefCell::new(nfc_examples::edge::Edge::new());
+    let interpreter = RefCell::new(Interpreter::new(&spec));
+    let mut runner = TestRunner::new(Config { cases: 2000, ..Config::default() });
+    runner
+        .run(&cases(&spec), |case| {
+            let (mut generated, mut interpreter) = (generated.borrow_mut(), interpreter.borrow_mut());
+            prop_assert_eq!(run(&mut *generated, &case), run(&mut *interpreter, &case));
+            prop_assert_eq!(generated.counters(), interpreter.counters());
+            Ok(())
+        })
+        .unwrap();
+    assert!(generated.borrow().counters()[2].packets > 0, "random packets reach the outbound rule");
+}

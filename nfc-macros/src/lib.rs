@@ -56,6 +56,40 @@ pub fn spec(input: TokenStream) -> TokenStream {
     .into()
 }
 
+/// A network function written in the spec language as Rust tokens (see
+/// `nfc_compiler::frontend::dsl`). Named `nf!` because the macro namespace
+/// already holds the `#[network_function]` attribute.
+///
+/// ```ignore
+/// nfc::nf! {
+///     name: edge;
+///     ports: [inside, outside];
+///     rule no_telnet { tcp.dst == 23 } => drop;
+///     rule out { in_port == inside } => [dec_ttl] outside;
+///     default => inside;
+/// }
+/// ```
+#[proc_macro]
+pub fn nf(input: TokenStream) -> TokenStream {
+    let checked = match nfc_compiler::frontend::dsl::parse(input.into()) {
+        Ok(checked) => checked,
+        Err(error) => return error.into_compile_error().into(),
+    };
+    let warnings = checked.warnings.iter().enumerate().map(|(index, (span, message))| {
+        let name = quote::format_ident!("__nfc_warning_{}", index, span = *span);
+        quote::quote_spanned! { *span =>
+            const _: () = {
+                #[deprecated(note = #message)]
+                #[allow(non_camel_case_types)]
+                struct #name;
+                let _ = #name;
+            };
+        }
+    });
+    let generated = nfc_compiler::codegen::generate(&checked.spec);
+    quote! { #(#warnings)* #generated }.into()
+}
+
 /// Turn `fn name(input: PortId, frame: &mut Frame<'_>) -> Outputs` into a
 /// network function type `Name` that calls it.
 #[proc_macro_attribute]

@@ -6,4 +6,4 @@
 extern crate self as nfc;
 
 pub use nfc_runtime as runtime;
-pub use nfc_macros::{network_function, spec};
+pub use nfc_macros::{network_function, nf, spec};

@@ -1,4 +1,5 @@
 //! Frontends: each lowers one surface syntax to the IR.
 
+pub mod dsl;
 pub mod toml;
 pub mod values;

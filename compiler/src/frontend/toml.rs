@@ -26,9 +26,13 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
     let mut reporter = lowering.reporter;
     // A rule whose conditions failed to lower would look broader than it is:
     // the semantic checks only run on a spec that lowered cleanly.
-    check::names(&spec, &rule_offsets, &mut reporter);
-    if !reporter.has_errors() {
-        check::shadowing(&spec, &rule_offsets, &mut reporter);
+    let mut findings = check::names(&spec);
+    if !reporter.has_errors() && findings.is_empty() {
+        findings = check::shadowing(&spec);
+    }
+    for finding in findings {
+        let at = finding.rule.and_then(|rule| rule_offsets.get(rule)).copied().unwrap_or(0);
+        reporter.report(finding.severity, at, finding.message);
     }
     reporter.diagnostics.sort_by_key(|d| (d.line, d.column));
     if reporter.has_errors() {
