@@ -82,7 +82,9 @@ impl Agent {
             let length = ((status >> RX_LENGTH_SHIFT) & 0xffff) as usize;
             let buffer = buffers.get_mut(self.layout.first_buffer + index);
             let mut frame = Frame::new(buffer, length.min(BUFFER_SIZE));
-            let outputs: Outputs = nf.process(self.input, &mut frame);
+            // Ports the deployment does not have count as not sent, so
+            // received = sent + dropped holds whatever the NF returns.
+            let outputs = Outputs::from_bits(nf.process(self.input, &mut frame).bits() & Outputs::all(outputs_count).bits());
             let sent = frame.len() as u64;
             let report = index % RECYCLE_PERIOD == RECYCLE_PERIOD - 1;
             for (port, &ring) in self.layout.tx_rings.iter().enumerate() {
@@ -96,7 +98,7 @@ impl Agent {
             if outputs.is_drop() {
                 input.nf_dropped += 1;
             }
-            for port in outputs.iter().filter(|&p| usize::from(p) < outputs_count) {
+            for port in outputs.iter() {
                 stats[usize::from(port)].tx_packets += 1;
                 stats[usize::from(port)].tx_bytes += sent;
             }
