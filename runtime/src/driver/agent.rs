@@ -55,8 +55,9 @@ impl Agent {
         Agent { input, layout, processed: 0, armed_until: 0 }
     }
 
-    /// Process up to FLUSH_PERIOD received packets; returns how many, and
-    /// the receive tail to write if buffers were recycled.
+    /// Process up to FLUSH_PERIOD received packets; returns how many (the
+    /// caller then moves every transmit tail to `tx_tail()`), and the
+    /// receive tail to write if buffers were recycled.
     ///
     /// Never inlined: one call per burst costs nothing, and it keeps the
     /// per-packet loop a symbol of its own, so CI can disassemble it and
@@ -68,7 +69,6 @@ impl Agent {
         buffers: &mut PacketBuffers,
         nf: &mut N,
         stats: &mut [PortStats],
-        write_tx_tail: impl Fn(usize, u32),
     ) -> (usize, Option<u32>) {
         let rx = memory.words(self.layout.rx_ring, RING_SIZE * 2);
         let outputs_count = self.layout.tx_rings.len();
@@ -105,13 +105,14 @@ impl Agent {
             self.processed = (index + 1) % RING_SIZE;
             count += 1;
         }
-        if count == 0 {
-            return (0, self.recycle(memory, buffers));
-        }
-        for port in 0..outputs_count {
-            write_tx_tail(port, self.processed as u32);
-        }
         (count, self.recycle(memory, buffers))
+    }
+
+    /// Where every transmit ring's tail goes after a poll: past the last
+    /// processed descriptor.
+    #[inline]
+    pub fn tx_tail(&self) -> u32 {
+        self.processed as u32
     }
 
     /// Re-arm the receive descriptors every transmit ring is done with and

@@ -112,11 +112,14 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
     fn poll<N: NetworkFunction>(&mut self, nf: &mut N) -> Result<usize, BackendError> {
         let mut total = 0;
         for agent in &mut self.agents {
-            let devices = &self.devices;
             let input = u32::from(agent.input);
-            let (count, rx_tail) = agent.poll(&self.memory, &mut self.buffers, nf, &mut self.stats, |output, tail| {
-                devices[output].regs.write(TDT.at(input), tail)
-            });
+            let (count, rx_tail) = agent.poll(&self.memory, &mut self.buffers, nf, &mut self.stats);
+            if count > 0 {
+                // The flush: one tail write per output ring for the whole burst.
+                for device in &self.devices {
+                    device.regs.write(TDT.at(input), agent.tx_tail());
+                }
+            }
             if let Some(tail) = rx_tail {
                 self.devices[input as usize].regs.write(RDT.at(0), tail);
             }
