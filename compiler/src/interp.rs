@@ -151,6 +151,7 @@ fn search(table: &Table, key: u128) -> Option<&TableEntry> {
 
 /// Count on `counter`, run the decision's actions, then its target
 /// (looking the packet up when the target is a table).
+#[allow(clippy::too_many_arguments)] // the per-packet state, passed down a short recursion
 fn decide(
     spec: &Spec,
     counters: &mut [RuleCounter],

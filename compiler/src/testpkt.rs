@@ -107,8 +107,7 @@ fn from_fields(fields: &[(Field, u128)], payload_len: usize) -> Vec<u8> {
         };
     let ttl = get(Field::IpTtl).unwrap_or(64) as u8;
     let dscp = get(Field::IpDscp).unwrap_or(0) as u8;
-    let pseudo;
-    if ipv6 {
+    let pseudo = if ipv6 {
         let src = get(Field::Ipv6Src).unwrap_or(0xfd00 << 112 | 1);
         let dst = get(Field::Ipv6Dst).unwrap_or(0xfd00 << 112 | 2);
         packet.extend_from_slice(&0x86ddu16.to_be_bytes());
@@ -118,7 +117,7 @@ fn from_fields(fields: &[(Field, u128)], payload_len: usize) -> Vec<u8> {
         packet.extend_from_slice(&[proto, ttl]);
         packet.extend_from_slice(&src.to_be_bytes());
         packet.extend_from_slice(&dst.to_be_bytes());
-        pseudo = checksum::pseudo_header_ipv6(src, dst, proto, segment_len as u32);
+        checksum::pseudo_header_ipv6(src, dst, proto, segment_len as u32)
     } else {
         let src = get(Field::Ipv4Src).unwrap_or(0x0a00_0001) as u32;
         let dst = get(Field::Ipv4Dst).unwrap_or(0x0a00_0002) as u32;
@@ -131,8 +130,8 @@ fn from_fields(fields: &[(Field, u128)], payload_len: usize) -> Vec<u8> {
         packet.extend_from_slice(&dst.to_be_bytes());
         let sum = checksum::checksum(&packet[start..]);
         packet[start + 10..start + 12].copy_from_slice(&sum.to_be_bytes());
-        pseudo = checksum::pseudo_header_ipv4(src, dst, proto, segment_len as u16);
-    }
+        checksum::pseudo_header_ipv4(src, dst, proto, segment_len as u16)
+    };
 
     let l4_start = packet.len();
     let checksum_at = match l4 {
