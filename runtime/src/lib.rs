@@ -16,6 +16,7 @@ pub mod driver;
 pub mod env;
 pub mod model;
 pub mod backend;
+pub mod tables;
 pub mod wire;
 
 pub use backend::{Backend, BackendError, PortStats};
