@@ -25,6 +25,23 @@ enum Command {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
     },
+    /// Print a synthetic spec at scale (for benchmarks and build-time tests).
+    Synth {
+        #[arg(value_enum)]
+        kind: SynthKind,
+        /// Prefixes (router) or rules (acl).
+        size: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SynthKind {
+    /// An IPv4 router with a BGP-like LPM table.
+    Router,
+    /// A ClassBench-like stateless ACL.
+    Acl,
 }
 
 fn main() -> ExitCode {
@@ -64,6 +81,13 @@ fn main() -> ExitCode {
             }
             println!("{passed} passed, {failed} failed");
             if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+        Command::Synth { kind, size, seed } => {
+            print!("{}", match kind {
+                SynthKind::Router => nfc_compiler::synth::router(size, seed),
+                SynthKind::Acl => nfc_compiler::synth::acl(size, seed),
+            });
+            ExitCode::SUCCESS
         }
     }
 }

@@ -201,7 +201,7 @@ pub enum Test {
 }
 
 /// Something done to a matched packet, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     /// Rewrite a writable field; IPv4 header and TCP/UDP checksums are kept
     /// right incrementally (RFC 1624), an all-zero UDP/IPv4 checksum stays zero.
@@ -218,7 +218,7 @@ pub enum Action {
 }
 
 /// Where a packet goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     Drop,
     /// Bit `i` = port `i`; never empty (that is `Drop`).
@@ -233,7 +233,7 @@ pub enum Target {
 }
 
 /// Actions then a target. A table's entries and default never target a table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Decision {
     pub actions: Vec<Action>,
     pub target: Target,

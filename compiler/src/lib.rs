@@ -5,12 +5,14 @@
 //! reaches `codegen` or `interp`, which never re-validate.
 #![forbid(unsafe_code)]
 
+pub mod build;
 pub mod check;
 pub mod codegen;
 pub mod diag;
 pub mod frontend;
 pub mod interp;
 pub mod ir;
+pub mod synth;
 pub mod testcase;
 pub mod testpkt;
 

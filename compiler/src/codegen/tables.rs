@@ -1,12 +1,13 @@
-//! Table lookups as `match` expressions over the key.
+//! Table lookups.
 //!
-//! A longest-prefix table becomes one `match` per prefix length, longest
-//! first; an exact table one `match` on the key. The compiler turns each
-//! `match` into a decision tree over constants, so a lookup costs a few
-//! comparisons per prefix length in use, not one per entry.
+//! A small table becomes `match` expressions over the key: for longest
+//! prefix, one `match` per prefix length, longest first; for exact match one
+//! `match`. rustc turns each into a decision tree over constants, so a
+//! lookup costs a few comparisons per prefix length in use. A large table
+//! (see `engines`) is a `runtime::tables` engine decoded from static data.
 
 use super::fields::{literal, read};
-use super::{actions, outputs};
+use super::{actions, engines, outputs};
 use crate::ir::{Decision, Spec, TableKind, Target};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -15,6 +16,9 @@ use std::collections::BTreeMap;
 /// Look the packet up in `spec.tables[table]`; the key is read after the
 /// rule's actions ran. Hits count on `hit_counter`, misses on the next one.
 pub(super) fn lookup(spec: &Spec, table: usize, hit_counter: usize) -> TokenStream {
+    if engines::is_large(&spec.tables[table]) {
+        return engines::lookup(spec, table, hit_counter);
+    }
     let table = &spec.tables[table];
     let miss_counter = hit_counter + 1;
     let (field, by_length) = match table.kind {
@@ -61,7 +65,7 @@ fn group_by_length<'a>(
 }
 
 /// The leading `length` bits of a `width`-bit field.
-fn prefix_mask(width: u32, length: u8) -> u128 {
+pub(super) fn prefix_mask(width: u32, length: u8) -> u128 {
     let length = u32::from(length).min(width);
     if length == 0 {
         return 0;
@@ -71,7 +75,7 @@ fn prefix_mask(width: u32, length: u8) -> u128 {
 }
 
 /// A table entry's (or default's) decision: count, act, output.
-fn entry(spec: &Spec, counter: usize, decision: &Decision) -> TokenStream {
+pub(super) fn entry(spec: &Spec, counter: usize, decision: &Decision) -> TokenStream {
     let actions = actions::sequence(&decision.actions);
     let outputs = match decision.target {
         Target::Table(_) => unreachable!("the checker rejects table entries targeting tables"),

@@ -63,3 +63,28 @@ fn longest_prefixes_are_probed_first() {
     let slash0 = text.find("key & 0u32").expect("the /0 mask");
     assert!(slash8 < slash0, "the /8 probe must come before the default route");
 }
+
+#[test]
+fn large_tables_and_rule_lists_become_engines_over_static_data() {
+    let mut spec = router();
+    let forward = spec.tables[0].entries[0].decision.clone();
+    spec.tables[0].entries = (0..=LARGE as u128)
+        .map(|i| TableEntry { key: 0x0a00_0000 | i << 8, prefix_len: 24, decision: forward.clone() })
+        .collect();
+    let telnet = spec.rules[0].clone();
+    spec.rules = (0..=LARGE as u128)
+        .map(|i| Rule {
+            name: format!("r{i}"),
+            conditions: vec![Condition { field: Field::TcpDst, test: Test::Masked { value: i, mask: 0xffff } }],
+            ..telnet.clone()
+        })
+        .collect();
+    spec.rules[LARGE].decision = Decision { actions: vec![], target: Target::Table(0) };
+    let text = generate(&spec).to_string();
+    assert!(text.contains("Lpm4 :: from_bytes (Self :: TABLE_0_DATA)"), "{text}");
+    assert!(text.contains("Classifier :: from_bytes (Self :: RULES_DATA)"));
+    // The 65 prefixes share one decision: one arm, no per-entry code.
+    assert_eq!(text.matches("decrement_ttl").count(), 1, "{text}");
+    assert!(!text.contains("match key &"), "no per-length probes: {text}");
+    assert!(!text.contains("unsafe"));
+}
