@@ -2,9 +2,6 @@
 //! binaries that run them.
 #![forbid(unsafe_code)]
 
-mod runner;
-
-pub use runner::run;
 
 /// One module per spec in `nf-specs/`, each holding the generated type.
 pub mod specs {

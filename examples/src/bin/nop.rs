@@ -1,7 +1,7 @@
-//! NOP forwarder (port 0 <-> port 1) on the software 82599 model, or on
-//! 82599s with `--pci ADDR` per port (root and hugepages needed).
+//! NOP forwarder (port 0 <-> port 1): by default on the software 82599
+//! model; `--help` lists the 82599, Linux-interface and capture backends.
 use nfc_examples::specs::nop::Nop;
 
 fn main() -> std::process::ExitCode {
-    nfc_examples::run("nop", Nop::PORTS.len(), Nop::new())
+    nfc::runtime::app::main("nop", Nop::PORTS, Nop::new())
 }

@@ -1,7 +1,7 @@
-//! The IPv4 router spec on the software 82599 model, or on
-//! 82599s with `--pci ADDR` per port (root and hugepages needed).
+//! The IPv4 router spec (nf-specs/router.toml): by default on the software
+//! 82599 model; `--help` lists the 82599, Linux-interface and capture backends.
 use nfc_examples::specs::router::Router;
 
 fn main() -> std::process::ExitCode {
-    nfc_examples::run("router", Router::PORTS.len(), Router::new())
+    nfc::runtime::app::main("router", Router::PORTS, Router::new())
 }

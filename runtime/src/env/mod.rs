@@ -6,13 +6,17 @@
 
 mod hugepage;
 mod mmio;
+mod packet_socket;
 mod pagemap;
 mod pci;
+mod signals;
 
 pub use hugepage::{hugepage_memory, HUGEPAGE_SIZE};
 pub use mmio::Mmio;
 pub use pagemap::physical_address;
+pub use packet_socket::PacketSocket;
 pub use pci::{PciAddress, PciDevice};
+pub use signals::{install_stop_handler, stop_requested};
 
 use std::fmt;
 

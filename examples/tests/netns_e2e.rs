@@ -1,0 +1,220 @@
+//! End to end with real traffic: the compiled router and firewall binaries
+//! run on veth pairs (`--iface`, AF_PACKET rings) between network
+//! namespaces, and the hosts talk through them with `ping` and `iperf3`.
+//!
+//! Needs root and iproute2, ping, iperf3 (CI installs them); otherwise each
+//! test prints why it skips. Every command has a timeout, and namespaces and
+//! links are removed when a test ends, pass or fail.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Why this machine cannot run the tests, if it cannot.
+fn missing_requirement() -> Option<String> {
+    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root.unwrap_or(false) {
+        return Some("not root: network namespaces and packet sockets need it".into());
+    }
+    for tool in ["ip", "ping", "iperf3", "timeout"] {
+        let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+        if !found {
+            return Some(format!("`{tool}` is not installed (apt-get install iproute2 iputils-ping iperf3)"));
+        }
+    }
+    None
+}
+
+macro_rules! require_netns {
+    () => {
+        if let Some(reason) = missing_requirement() {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+}
+
+fn sh(command: &str) -> Output {
+    Command::new("sh").args(["-c", command]).output().expect("sh runs")
+}
+
+/// Runs `command`, failing the test with its output if it fails.
+fn must(command: &str) {
+    let output = sh(command);
+    assert!(output.status.success(), "`{command}` failed: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+}
+
+/// Hosts (namespaces), each with an `eth0` whose veth peer `<tag>-<port>`
+/// stays in the root namespace for the NF. Removed on drop.
+struct Topology {
+    tag: &'static str,
+    hosts: Vec<String>,
+}
+
+impl Topology {
+    /// One host per port; `hosts[i]` = (MAC, address/len) or None for a
+    /// port with a silent host.
+    fn new(tag: &'static str, ports: &[&str], hosts: &[Option<(&str, &str)>]) -> Topology {
+        let topology = Topology { tag, hosts: ports.iter().map(|p| format!("{tag}-{p}-ns")).collect() };
+        topology.remove();
+        for (port, host) in ports.iter().zip(hosts) {
+            let (ns, link) = (format!("{tag}-{port}-ns"), format!("{tag}-{port}"));
+            must(&format!("ip netns add {ns}"));
+            must(&format!("ip link add {link} type veth peer name eth0 netns {ns}"));
+            // Offloads off: the NF sees and forwards real, fully checksummed
+            // frames of at most MTU size, as from a NIC.
+            sh(&format!("ethtool -K {link} gro off tso off gso off tx off rx off"));
+            sh(&format!("ip netns exec {ns} ethtool -K eth0 gro off tso off gso off tx off rx off"));
+            must(&format!("ip link set {link} up"));
+            must(&format!("ip -n {ns} link set lo up"));
+            if let Some((mac, address)) = host {
+                must(&format!("ip -n {ns} link set eth0 address {mac}"));
+                must(&format!("ip -n {ns} addr add {address} dev eth0"));
+            }
+            must(&format!("ip -n {ns} link set eth0 up"));
+        }
+        topology
+    }
+
+    fn interfaces(&self, ports: &[&str]) -> Vec<String> {
+        ports.iter().flat_map(|p| ["--iface".to_owned(), format!("{}-{p}", self.tag)]).collect()
+    }
+
+    fn host(&self, port: &str) -> String {
+        format!("{}-{port}-ns", self.tag)
+    }
+
+    fn remove(&self) {
+        for ns in &self.hosts {
+            // Servers left by a failed test would outlive the namespace.
+            sh(&format!("ip netns pids {ns} 2>/dev/null | xargs -r kill -9; ip netns del {ns} 2>/dev/null"));
+        }
+        // Deleting a namespace deletes its veth end and so the pair; this
+        // catches links left from an earlier, killed run.
+        sh(&format!("for l in $(ip -o link show | grep -o '{}-[a-z]*@' | tr -d @); do ip link del $l; done", self.tag));
+    }
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+/// An NF binary running on the topology's interfaces; stopped with SIGINT
+/// (and killed if it does not stop within 5 s) when dropped or finished.
+struct RunningNf {
+    child: Child,
+}
+
+impl RunningNf {
+    fn start(binary: &str, args: &[String]) -> RunningNf {
+        let mut child = Command::new(binary).args(args).arg("--quiet").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("NF binary starts");
+        // The first line says the ports are open; an error ends the process instead.
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+        if !first.contains("running on Linux interfaces") {
+            let output = child.wait_with_output().unwrap();
+            panic!("NF did not start: {first}{}", String::from_utf8_lossy(&output.stderr));
+        }
+        RunningNf { child }
+    }
+
+    /// SIGINT, then the summary it printed.
+    fn stop(mut self) -> String {
+        let pid = self.child.id();
+        must(&format!("kill -INT {pid}"));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "the NF did not stop within 5 s of SIGINT");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut summary = String::new();
+        for line in BufReader::new(self.child.stdout.take().unwrap()).lines() {
+            summary.push_str(&line.unwrap());
+            summary.push('\n');
+        }
+        assert!(self.child.wait().unwrap().success(), "the NF exits 0 after SIGINT:\n{summary}");
+        summary
+    }
+}
+
+impl Drop for RunningNf {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The packets counter of `rule` in an NF's summary.
+fn rule_packets(summary: &str, rule: &str) -> u64 {
+    let prefix = format!("  rule {rule}: ");
+    let line = summary.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no counter {rule} in\n{summary}"));
+    line[prefix.len()..].split(' ').next().unwrap().parse().unwrap()
+}
+
+/// hostA (lan, 10.1.0.2/16) and hostB (wan, 172.16.0.2/24) on different
+/// subnets, routed by nf-specs/router.toml, whose next-hop MACs are the
+/// hosts' own and whose router MACs the hosts use as gateway addresses.
+#[test]
+fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl() {
+    require_netns!();
+    let ports = ["lan", "wan", "dmz"];
+    let net = Topology::new("nfr", &ports, &[Some(("02:00:00:00:01:01", "10.1.0.2/16")), Some(("02:00:00:00:02:01", "172.16.0.2/24")), None]);
+    let (a, b) = (net.host("lan"), net.host("wan"));
+    must(&format!("ip -n {a} route add default via 10.1.0.1 && ip -n {a} neigh add 10.1.0.1 lladdr 02:00:00:00:00:01 dev eth0"));
+    must(&format!("ip -n {b} route add default via 172.16.0.1 && ip -n {b} neigh add 172.16.0.1 lladdr 02:00:00:00:00:02 dev eth0"));
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_router"), &net.interfaces(&ports));
+
+    let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 3 -i 0.2 -W 2 172.16.0.2"));
+    let ping_out = String::from_utf8_lossy(&ping.stdout);
+    assert!(ping.status.success(), "ping through the router failed:\n{ping_out}");
+    // hostB answers with TTL 64; the router decremented it on the way back.
+    assert_eq!(ping_out.matches("ttl=63").count(), 3, "{ping_out}");
+
+    must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5201 -I /tmp/nfc-e2e-iperf.pid"));
+    std::thread::sleep(Duration::from_millis(300));
+    let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 172.16.0.2 -p 5201 -t 2 --connect-timeout 3000"));
+    let iperf_out = String::from_utf8_lossy(&iperf.stdout);
+    assert!(iperf.status.success() && iperf_out.contains("receiver"), "iperf3 TCP through the router failed:\n{iperf_out}{}", String::from_utf8_lossy(&iperf.stderr));
+
+    let summary = nf.stop();
+    // 3 echo requests + 3 replies at least, plus the TCP transfer, all routed.
+    assert!(rule_packets(&summary, "routes/hit") > 1000, "{summary}");
+    assert!(rule_packets(&summary, "ipv4") >= rule_packets(&summary, "routes/hit"), "{summary}");
+}
+
+/// hostA inside (10.0.1.2) and hostB outside (10.0.1.3) on one subnet,
+/// with nf-specs/firewall.toml as a bump in the wire between them. The
+/// firewall passes no ARP, so the hosts know each other's MAC statically.
+#[test]
+fn firewall_passes_ping_and_allowed_ports_and_blocks_the_rest() {
+    require_netns!();
+    let ports = ["inside", "outside"];
+    let (mac_a, mac_b) = ("02:00:00:00:0a:02", "02:00:00:00:0a:03");
+    let net = Topology::new("nff", &ports, &[Some((mac_a, "10.0.1.2/24")), Some((mac_b, "10.0.1.3/24"))]);
+    let (a, b) = (net.host("inside"), net.host("outside"));
+    must(&format!("ip -n {a} neigh add 10.0.1.3 lladdr {mac_b} dev eth0"));
+    must(&format!("ip -n {b} neigh add 10.0.1.2 lladdr {mac_a} dev eth0"));
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_firewall"), &net.interfaces(&ports));
+
+    let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 2 -i 0.2 -W 2 10.0.1.3"));
+    assert!(ping.status.success(), "ping across the firewall failed: {}", String::from_utf8_lossy(&ping.stdout));
+
+    // Servers inside on an allowed (443, inbound_web) and a denied (8080) port.
+    for port in [443, 8080] {
+        must(&format!("ip netns exec {a} timeout 20 iperf3 -s -1 -D -p {port}"));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let allowed = sh(&format!("ip netns exec {b} timeout 15 iperf3 -c 10.0.1.2 -p 443 -t 1 --connect-timeout 3000"));
+    assert!(allowed.status.success(), "TCP to allowed port 443 failed: {}{}", String::from_utf8_lossy(&allowed.stdout), String::from_utf8_lossy(&allowed.stderr));
+    let denied = sh(&format!("ip netns exec {b} timeout 15 iperf3 -c 10.0.1.2 -p 8080 -t 1 --connect-timeout 2000"));
+    assert!(!denied.status.success(), "TCP to denied port 8080 got through: {}", String::from_utf8_lossy(&denied.stdout));
+    sh("pkill -f 'iperf3 -s -1 -D -p 8080'");
+
+    let summary = nf.stop();
+    assert!(rule_packets(&summary, "ping") >= 4, "{summary}");
+    assert!(rule_packets(&summary, "inbound_web") > 0 && rule_packets(&summary, "outbound") > 0, "{summary}");
+    // The denied SYNs (first try and retransmissions) fell to the default.
+    assert!(rule_packets(&summary, "default") >= 1, "{summary}");
+}

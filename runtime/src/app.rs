@@ -1,0 +1,183 @@
+//! The entry point of a deployment binary:
+//!
+//! ```ignore
+//! nfc::spec!("nf-specs/router.toml");
+//! fn main() -> std::process::ExitCode {
+//!     nfc::runtime::app::main("router", Router::PORTS, Router::new())
+//! }
+//! ```
+//!
+//! The command line picks where packets come from: 82599s (`--pci`, one per
+//! port), Linux interfaces (`--iface`, one per port), capture files
+//! (`--pcap-in`/`--pcap-out`), or by default the software 82599 model with
+//! generated traffic. The chosen backend's loop is monomorphised over the
+//! network function; choosing it is one `match` here. While running, one
+//! stats line per second; on SIGINT/SIGTERM (or end of input) a final
+//! summary with every rule counter, and exit 0. Every failure is one
+//! sentence on stderr and exit 1.
+
+use crate::backend::Backend;
+use crate::driver::{Device, Pipeline};
+use crate::env::{self, Mmio, PciDevice};
+use crate::interface::InterfaceBackend;
+use crate::model::{ModelBackend, TrafficConfig};
+use crate::nf::NetworkFunction;
+use clap::Parser;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Runs this network function on 82599 NICs, Linux interfaces, capture files, or (by default) the software 82599 model.",
+    after_help = "Ports are numbered in the spec's order and may be named by name or number in PORT=FILE.\nStop with Ctrl-C (SIGINT) or SIGTERM: the final summary lists every rule counter."
+)]
+struct Options {
+    /// 82599 PCI address (e.g. 0000:03:00.0), once per port in port order; needs root and hugepages.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["iface", "pcap_in"])]
+    pci: Vec<String>,
+    /// Linux interface (AF_PACKET with mapped rings), once per port in port order; needs root or CAP_NET_RAW.
+    #[arg(long, value_name = "NAME", conflicts_with = "pcap_in")]
+    iface: Vec<String>,
+    /// Read a port's input from a pcap or pcapng file.
+    #[arg(long, value_name = "PORT=FILE")]
+    pcap_in: Vec<String>,
+    /// Write a port's output to a pcap file.
+    #[arg(long, value_name = "PORT=FILE", requires = "pcap_in")]
+    pcap_out: Vec<String>,
+    /// Software model: frames generated per port.
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    packets: u64,
+    /// Software model: frame sizes in bytes without CRC (cycled), e.g. 60,590,1514.
+    #[arg(long, value_name = "BYTES", value_delimiter = ',', default_value = "60")]
+    frame_size: Vec<usize>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<f64>,
+    /// No per-second stats lines.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Parse the command line, run `nf` until stopped, print the summary.
+pub fn main<N: NetworkFunction>(name: &str, ports: &[&str], mut nf: N) -> ExitCode {
+    let options = Options::parse();
+    match run(name, ports, &mut nf, &options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Options) -> Result<(), String> {
+    env::install_stop_handler().map_err(|e| e.to_string())?;
+    let run = Run { name, ports, options };
+    if !options.pci.is_empty() {
+        run.expect_one_per_port("--pci", options.pci.len())?;
+        return run.drive(hardware(&options.pci)?, nf, "82599 ports");
+    }
+    if !options.iface.is_empty() {
+        run.expect_one_per_port("--iface", options.iface.len())?;
+        let backend = InterfaceBackend::open(&options.iface).map_err(|e| e.to_string())?;
+        return run.drive(backend, nf, "Linux interfaces");
+    }
+    if !options.pcap_in.is_empty() {
+        return Err(format!("capture files ({} inputs, {} outputs): not wired in yet", options.pcap_in.len(), options.pcap_out.len()));
+    }
+    let traffic = TrafficConfig { ports: ports.len(), frame_sizes: options.frame_size.clone(), packets_per_port: Some(options.packets), threaded: true };
+    let backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
+    run.drive(backend, nf, "the software 82599 model")
+}
+
+/// Brings every 82599 up, in datasheet order (see `driver::init`).
+fn hardware(pci: &[String]) -> Result<Pipeline<Mmio>, String> {
+    if !env::is_root() {
+        return Err("driving an 82599 needs root (hugepages, physical addresses, PCI configuration space)".into());
+    }
+    let memory = env::hugepage_memory(Pipeline::<Mmio>::dma_bytes(pci.len())).map_err(|e| e.to_string())?;
+    let mut devices = Vec::new();
+    for address in pci {
+        let registers = PciDevice::open(address).and_then(|device| device.map_registers()).map_err(|e| e.to_string())?;
+        devices.push(Device::init(registers).map_err(|e| format!("{address}: {e}"))?);
+    }
+    Pipeline::new(devices, memory).map_err(|e| e.to_string())
+}
+
+struct Run<'a> {
+    name: &'a str,
+    ports: &'a [&'a str],
+    options: &'a Options,
+}
+
+impl Run<'_> {
+    fn expect_one_per_port(&self, flag: &str, given: usize) -> Result<(), String> {
+        if given != self.ports.len() {
+            return Err(format!(
+                "found {given} {flag} arguments, expected {} (one per port: {})",
+                self.ports.len(),
+                self.ports.join(", ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// Polls until stopped (signal, `--duration`, or end of input), one stats
+    /// line per second, then the summary.
+    fn drive<B: Backend, N: NetworkFunction>(&self, mut backend: B, nf: &mut N, source: &str) -> Result<(), String> {
+        println!("{}: running on {source} ({} ports: {})", self.name, self.ports.len(), self.ports.join(", "));
+        let start = Instant::now();
+        let deadline = self.options.duration.map(|s| start + Duration::from_secs_f64(s.max(0.0)));
+        let (mut last_line, mut last_tx) = (start, 0u64);
+        let mut polls = 0u32;
+        loop {
+            backend.poll(nf).map_err(|e| e.to_string())?;
+            polls = polls.wrapping_add(1);
+            // Clocks and flags are checked every few polls, not per packet.
+            if polls % 64 != 0 {
+                continue;
+            }
+            if env::stop_requested() || backend.finished() || deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            if !self.options.quiet && last_line.elapsed() >= Duration::from_secs(1) {
+                let tx = self.stats_line(&backend, start, last_line, last_tx);
+                (last_line, last_tx) = (Instant::now(), tx);
+            }
+        }
+        backend.shutdown().map_err(|e| e.to_string())?;
+        self.summary(&backend, nf, start.elapsed());
+        Ok(())
+    }
+
+    /// Prints one line; returns the total transmitted so far.
+    fn stats_line<B: Backend>(&self, backend: &B, start: Instant, since: Instant, tx_before: u64) -> u64 {
+        let stats = backend.stats();
+        let tx: u64 = stats.iter().map(|s| s.tx_packets).sum();
+        let ports: Vec<String> = stats
+            .iter()
+            .zip(self.ports)
+            .map(|(s, port)| format!("{port}: rx {} tx {} drop {} missed {}", s.rx_packets, s.tx_packets, s.nf_dropped, s.missed))
+            .collect();
+        let mpps = (tx - tx_before) as f64 / since.elapsed().as_secs_f64() / 1e6;
+        println!("[{:>4.0} s] {} | {mpps:.3} Mpps", start.elapsed().as_secs_f64(), ports.join(" | "));
+        tx
+    }
+
+    fn summary<B: Backend, N: NetworkFunction>(&self, backend: &B, nf: &N, elapsed: Duration) {
+        let stats = backend.stats();
+        let seconds = elapsed.as_secs_f64();
+        let tx: u64 = stats.iter().map(|s| s.tx_packets).sum();
+        println!("{}: stopped after {seconds:.3} s", self.name);
+        for (s, port) in stats.iter().zip(self.ports) {
+            println!(
+                "  port {port}: rx {} packets ({} bytes), tx {} packets ({} bytes), dropped by the NF {}, missed {}",
+                s.rx_packets, s.rx_bytes, s.tx_packets, s.tx_bytes, s.nf_dropped, s.missed
+            );
+        }
+        for (counter, value) in nf.counter_names().iter().zip(nf.counters()) {
+            println!("  rule {counter}: {} packets, {} bytes", value.packets, value.bytes);
+        }
+        println!("  transmitted {tx} packets: {:.2} Mpps on average", tx as f64 / seconds.max(1e-9) / 1e6);
+    }
+}
