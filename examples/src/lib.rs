@@ -2,6 +2,8 @@
 //! binaries that run them.
 #![forbid(unsafe_code)]
 
+pub mod handwritten;
+
 
 /// One module per spec in `nf-specs/`, each holding the generated type.
 pub mod specs {

@@ -69,6 +69,13 @@ pub fn generate(spec: &Spec) -> TokenStream {
     let (engine_fields, engine_types, engine_data, engine_inits) =
         (engines.iter().map(|e| &e.field), engines.iter().map(|e| &e.ty), engines.iter().map(|e| &e.data), engines.iter().map(|e| &e.init));
     let engine_fields_again = engines.iter().map(|e| &e.field);
+    // A function that only looks at the input port (a port forwarder)
+    // never pays for parsing headers.
+    let parse = if reads_headers(spec) {
+        quote! { let mut headers = ::nfc::runtime::Headers::parse(frame.data()); }
+    } else {
+        quote! {}
+    };
 
     quote! {
         #[doc = #doc]
@@ -111,7 +118,7 @@ pub fn generate(spec: &Spec) -> TokenStream {
                 frame: &mut ::nfc::runtime::Frame<'_>,
             ) -> ::nfc::runtime::Outputs {
                 let arrival_len = frame.len();
-                let mut headers = ::nfc::runtime::Headers::parse(frame.data());
+                #parse
                 #rules
                 #default
             }
@@ -125,6 +132,16 @@ pub fn generate(spec: &Spec) -> TokenStream {
             }
         }
     }
+}
+
+/// Whether any condition, table key or action touches a header.
+fn reads_headers(spec: &Spec) -> bool {
+    let decisions = spec.rules.iter().map(|r| &r.decision).chain(Some(&spec.default)).chain(spec.tables.iter().flat_map(|t| t.entries.iter().map(|e| &e.decision).chain(Some(&t.default))));
+    let conditions = spec.rules.iter().flat_map(|r| &r.conditions).any(|c| c.field != crate::ir::Field::InPort);
+    let keys = spec.tables.iter().any(|t| match t.kind {
+        crate::ir::TableKind::LongestPrefix(field) | crate::ir::TableKind::Exact(field) => field != crate::ir::Field::InPort,
+    });
+    conditions || keys || decisions.into_iter().any(|d| !d.actions.is_empty())
 }
 
 /// Rules as straight-line branches, first match first.

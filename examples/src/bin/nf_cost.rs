@@ -1,7 +1,7 @@
 //! Per-packet cost of a shipped spec: generated code or the reference
 //! interpreter, over the same packet mix held in memory.
 //!
-//! `nf_cost SPEC generated|interpreter PACKETS` processes PACKETS packets and
+//! `nf_cost SPEC generated|handwritten|interpreter|empty PACKETS` processes PACKETS packets and
 //! prints ns/packet. Run under `valgrind --tool=callgrind` twice with
 //! different PACKETS (see `bench/nf-cost`) to get instructions per packet
 //! without start-up costs.
@@ -9,7 +9,7 @@
 use nfc_compiler::interp::Interpreter;
 use nfc_compiler::ir::Spec;
 use nfc_compiler::testpkt;
-use nfc_examples::specs;
+use nfc_examples::{handwritten, specs};
 use nfc_runtime::{Frame, NetworkFunction};
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -36,7 +36,7 @@ fn run<N: NetworkFunction>(mut nf: N, mix: &[(u8, Vec<u8>)], packets: usize) -> 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let [_, name, variant, packets] = args.as_slice() else {
-        eprintln!("usage: nf_cost SPEC generated|interpreter PACKETS (SPEC: nop, l2fwd, router, firewall, vlan)");
+        eprintln!("usage: nf_cost SPEC generated|handwritten|interpreter|empty PACKETS (SPEC: nop, l2fwd, router, firewall, vlan)");
         return ExitCode::FAILURE;
     };
     let Ok(packets) = packets.parse::<usize>() else {
@@ -54,13 +54,21 @@ fn main() -> ExitCode {
     let mix = packet_mix(&spec);
     let ns = match (name.as_str(), variant.as_str()) {
         (_, "interpreter") => run(Interpreter::new(&spec), &mix, packets),
+        // The harness alone (copy the packet in, build the frame, call an NF
+        // that does nothing): subtracted to get the NFs' own cost.
+        (_, "empty") => run(|_: u8, _: &mut Frame<'_>| nfc_runtime::Outputs::DROP, &mix, packets),
         ("nop", "generated") => run(specs::nop::Nop::new(), &mix, packets),
         ("l2fwd", "generated") => run(specs::l2fwd::L2fwd::new(), &mix, packets),
         ("router", "generated") => run(specs::router::Router::new(), &mix, packets),
         ("firewall", "generated") => run(specs::firewall::Firewall::new(), &mix, packets),
         ("vlan", "generated") => run(specs::vlan::Vlan::new(), &mix, packets),
+        ("nop", "handwritten") => run(handwritten::Nop::default(), &mix, packets),
+        ("l2fwd", "handwritten") => run(handwritten::L2fwd::default(), &mix, packets),
+        ("router", "handwritten") => run(handwritten::Router::default(), &mix, packets),
+        ("firewall", "handwritten") => run(handwritten::Firewall::default(), &mix, packets),
+        ("vlan", "handwritten") => run(handwritten::Vlan::default(), &mix, packets),
         _ => {
-            eprintln!("nf_cost: found `{name} {variant}`, expected a shipped spec and generated|interpreter");
+            eprintln!("nf_cost: found `{name} {variant}`, expected a shipped spec and generated|handwritten|interpreter");
             return ExitCode::FAILURE;
         }
     };
