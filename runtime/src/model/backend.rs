@@ -42,7 +42,7 @@ pub struct ModelBackend {
 
 /// The traffic generator on the far side of every port's wire.
 struct Wire {
-    frames: Vec<Vec<u8>>,
+    frames: Vec<Arc<[u8]>>,
     remaining: Vec<Option<u64>>,
     next_frame: usize,
 }
@@ -51,16 +51,10 @@ impl Wire {
     /// Offer up to a burst per port, never more than a burst waiting.
     fn offer(&mut self, model: &Model) {
         for port in 0..self.remaining.len() {
-            for _ in 0..BURST {
-                if self.remaining[port] == Some(0) || model.pending(port) >= BURST {
-                    break;
-                }
-                let frame = &self.frames[self.next_frame % self.frames.len()];
-                self.next_frame += 1;
-                model.inject(port, frame);
-                if let Some(left) = &mut self.remaining[port] {
-                    *left -= 1;
-                }
+            let budget = self.remaining[port].map_or(BURST, |left| left.min(BURST as u64) as usize);
+            let offered = model.offer(port, &self.frames, &mut self.next_frame, budget, BURST);
+            if let Some(left) = &mut self.remaining[port] {
+                *left -= offered as u64;
             }
         }
     }
@@ -79,7 +73,7 @@ impl ModelBackend {
         let pipeline = Pipeline::new(devices, memory)?;
         let sizes = if traffic.frame_sizes.is_empty() { vec![60] } else { traffic.frame_sizes.clone() };
         let wire = Wire {
-            frames: sizes.iter().map(|&size| udp_frame(size)).collect(),
+            frames: sizes.iter().map(|&size| Arc::from(udp_frame(size))).collect(),
             remaining: vec![traffic.packets_per_port; traffic.ports],
             next_frame: 0,
         };

@@ -95,15 +95,22 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
             }
             let length = (command & 0xffff) as usize;
             if length > 0 {
-                let mut frame = vec![0; length];
-                if memory.device_read(buffer, &mut frame).is_err() {
+                // The frame goes out of the device: read it (into a stack
+                // buffer, so a long run allocates nothing), keep a copy
+                // only when recording.
+                let mut frame = [0u8; 16 * 1024];
+                let Some(frame) = frame.get_mut(..length) else {
+                    state.violations.push(format!("transmit descriptor {head} of queue {queue} has length {length}, beyond any frame"));
+                    return;
+                };
+                if memory.device_read(buffer, frame).is_err() {
                     state.violations.push(format!("transmit buffer {buffer:#x}+{length} outside DMA memory"));
                     return;
                 }
                 state.good_transmitted += 1;
                 state.transmitted_count += 1;
                 if state.config.record_transmitted {
-                    state.transmitted.push(frame);
+                    state.transmitted.push(frame.to_vec());
                 }
             }
             head = (head + 1) % count;

@@ -60,7 +60,22 @@ impl Model {
     /// A frame arrives on `port`'s wire; false if the packet buffer was full
     /// and the device missed it (counted in MPC).
     pub fn inject(&self, port: usize, frame: &[u8]) -> bool {
-        self.port(port).arrive(frame)
+        self.port(port).arrive(Arc::from(frame))
+    }
+
+    /// Frames arrive on `port`'s wire, taken in turn from `frames` starting
+    /// at `*next`, until `budget` frames were offered or `limit` wait in the
+    /// packet buffer; one lock for the whole burst. Returns how many were
+    /// offered (missed ones included, as on a wire).
+    pub fn offer(&self, port: usize, frames: &[Arc<[u8]>], next: &mut usize, budget: usize, limit: usize) -> usize {
+        let mut state = self.port(port);
+        let mut offered = 0;
+        while offered < budget && state.wire.len() < limit {
+            state.arrive(Arc::clone(&frames[*next % frames.len()]));
+            *next += 1;
+            offered += 1;
+        }
+        offered
     }
 
     /// Run the DMA engines of every port until they have nothing left to do.

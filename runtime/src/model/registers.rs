@@ -4,17 +4,24 @@
 use super::ModelConfig;
 use crate::dma::DmaMemory;
 use crate::regs::*;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// 8.1: the 82599's register space (BAR0) is 128 KiB.
+const REGISTER_SPACE: usize = 128 * 1024;
 
 pub(super) struct PortState {
     pub config: ModelConfig,
-    values: HashMap<u32, u32>,
+    /// Indexed by offset / 4: a lookup is one load, as on the device.
+    values: Box<[u32]>,
     /// A global reset was requested and has not completed yet.
     resetting: bool,
     /// At least one global reset completed since power-on.
     pub reset_done: bool,
     pub vanished: bool,
-    pub wire: VecDeque<Vec<u8>>,
+    /// Frames in the on-chip packet buffer; shared, so offering a frame
+    /// the generator already holds costs no copy.
+    pub wire: VecDeque<Arc<[u8]>>,
     pub transmitted: Vec<Vec<u8>>,
     pub transmitted_count: u64,
     pub violations: Vec<String>,
@@ -32,7 +39,7 @@ impl PortState {
     pub fn new(config: ModelConfig) -> PortState {
         let mut state = PortState {
             config,
-            values: HashMap::new(),
+            values: vec![0; REGISTER_SPACE / 4].into_boxed_slice(),
             resetting: false,
             reset_done: false,
             vanished: false,
@@ -50,32 +57,37 @@ impl PortState {
 
     /// 8.2.3: values after a global reset that the driver looks at.
     fn load_reset_values(&mut self) {
-        self.values.clear();
+        self.values.fill(0);
         // The EEPROM auto-read and DMA init finish during reset (4.6.3).
-        self.values.insert(EEC.offset, eec::PRES.mask() | eec::AUTO_RD.mask());
-        self.values.insert(RDRXCTL.offset, rdrxctl::DMAIDONE.mask());
-        self.values.insert(STATUS.offset, status::MASTER_ENABLE_STATUS.mask());
+        self.set(EEC.offset, eec::PRES.mask() | eec::AUTO_RD.mask());
+        self.set(RDRXCTL.offset, rdrxctl::DMAIDONE.mask());
+        self.set(STATUS.offset, status::MASTER_ENABLE_STATUS.mask());
     }
 
+    /// Offsets past the register space read 0 (the driver never uses them;
+    /// `write` records a violation if it tries).
     pub fn get(&self, offset: u32) -> u32 {
-        self.values.get(&offset).copied().unwrap_or(0)
+        self.values.get(offset as usize / 4).copied().unwrap_or(0)
     }
 
     /// Store a register value with no side effects (the engines move heads this way).
     pub fn set(&mut self, offset: u32, value: u32) {
-        self.values.insert(offset, value);
+        match self.values.get_mut(offset as usize / 4) {
+            Some(slot) => *slot = value,
+            None => self.violations.push(format!("register offset {offset:#x} is beyond the 128 KiB register space")),
+        }
     }
 
     fn violation(&mut self, message: String) {
         self.violations.push(message);
     }
 
-    pub fn arrive(&mut self, frame: &[u8]) -> bool {
+    pub fn arrive(&mut self, frame: Arc<[u8]>) -> bool {
         if self.wire.len() >= self.config.rx_fifo_frames {
             self.missed += 1;
             return false;
         }
-        self.wire.push_back(frame.to_vec());
+        self.wire.push_back(frame);
         true
     }
 
