@@ -61,6 +61,11 @@ impl Topology {
             let (ns, link) = (format!("{tag}-{port}-ns"), format!("{tag}-{port}"));
             must(&format!("ip netns add {ns}"));
             must(&format!("ip link add {link} type veth peer name eth0 netns {ns}"));
+            // No IPv6 on either end: neither the NF's own links nor the
+            // hosts send unsolicited router solicitations or MLD reports,
+            // so every frame on a link is one the test caused.
+            sh(&format!("sysctl -qw net.ipv6.conf.{link}.disable_ipv6=1"));
+            sh(&format!("ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.eth0.disable_ipv6=1"));
             // Offloads off: the NF sees and forwards real, fully checksummed
             // frames of at most MTU size, as from a NIC.
             sh(&format!("ethtool -K {link} gro off tso off gso off tx off rx off"));

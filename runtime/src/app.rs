@@ -17,6 +17,7 @@
 //! sentence on stderr and exit 1.
 
 use crate::backend::Backend;
+use crate::capture::{PcapBackend, PortFile};
 use crate::driver::{Device, Pipeline};
 use crate::env::{self, Mmio, PciDevice};
 use crate::interface::InterfaceBackend;
@@ -59,8 +60,19 @@ struct Options {
 }
 
 /// Parse the command line, run `nf` until stopped, print the summary.
-pub fn main<N: NetworkFunction>(name: &str, ports: &[&str], mut nf: N) -> ExitCode {
-    let options = Options::parse();
+pub fn main<N: NetworkFunction>(name: &str, ports: &[&str], nf: N) -> ExitCode {
+    main_with_args(name, ports, nf, std::env::args_os())
+}
+
+/// `main` with the arguments given, the first being the program name as
+/// usage lines should show it (`nfc run` passes `nfc run SPEC`).
+pub fn main_with_args<N, I, T>(name: &str, ports: &[&str], mut nf: N, args: I) -> ExitCode
+where
+    N: NetworkFunction,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let options = Options::parse_from(args);
     match run(name, ports, &mut nf, &options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -83,7 +95,9 @@ fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Opt
         return run.drive(backend, nf, "Linux interfaces");
     }
     if !options.pcap_in.is_empty() {
-        return Err(format!("capture files ({} inputs, {} outputs): not wired in yet", options.pcap_in.len(), options.pcap_out.len()));
+        let parse = |list: &[String]| list.iter().map(|a| PortFile::parse(a, ports)).collect::<Result<Vec<_>, _>>();
+        let backend = PcapBackend::open(ports.len(), &parse(&options.pcap_in)?, &parse(&options.pcap_out)?)?;
+        return run.drive(backend, nf, "capture files");
     }
     let traffic = TrafficConfig { ports: ports.len(), frame_sizes: options.frame_size.clone(), packets_per_port: Some(options.packets), threaded: true };
     let backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
@@ -131,7 +145,11 @@ impl Run<'_> {
         let (mut last_line, mut last_tx) = (start, 0u64);
         let mut polls = 0u32;
         loop {
-            backend.poll(nf).map_err(|e| e.to_string())?;
+            if let Err(error) = backend.poll(nf) {
+                // Keep what was already processed (flush output captures).
+                let _ = backend.shutdown();
+                return Err(error.to_string());
+            }
             polls = polls.wrapping_add(1);
             // Clocks and flags are checked every few polls, not per packet.
             if polls % 64 != 0 {

@@ -14,6 +14,7 @@ pub mod dma;
 pub mod regs;
 pub mod driver;
 pub mod env;
+pub mod capture;
 pub mod interface;
 pub mod model;
 pub mod app;
