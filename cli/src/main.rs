@@ -1,4 +1,5 @@
-//! `nfc`: check a spec, print the Rust it compiles to, run its test cases.
+//! `nfc`: check a spec, print the Rust it compiles to, run its test cases,
+//! run it with the reference interpreter on any backend the runtime has.
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,17 @@ enum Command {
     Test {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
+    },
+    /// Run a spec with the reference interpreter, without compiling it:
+    /// the runtime's options follow the spec (`nfc run SPEC --help`), e.g.
+    /// `nfc run router.toml --pcap-in lan=in.pcap --pcap-out wan=out.pcap`.
+    // `--help` after the spec is the runtime's, which knows the ports.
+    #[command(disable_help_flag = true)]
+    Run {
+        spec: PathBuf,
+        /// Options of the deployment binary: a backend and its ports.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        options: Vec<std::ffi::OsString>,
     },
     /// Print a synthetic spec at scale (for benchmarks and build-time tests).
     Synth {
@@ -81,6 +93,12 @@ fn main() -> ExitCode {
             }
             println!("{passed} passed, {failed} failed");
             if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+        Command::Run { spec, options } => {
+            let Some(checked) = load(&spec) else { return ExitCode::FAILURE };
+            let ports: Vec<&str> = checked.spec.ports.iter().map(|port| port.name.as_str()).collect();
+            let program = format!("nfc run {}", spec.display());
+            nfc_runtime::app::main_with_args(&checked.spec.name, &ports, Interpreter::new(&checked.spec), &program, options)
         }
         Command::Synth { kind, size, seed } => {
             print!("{}", match kind {

@@ -42,3 +42,76 @@ fn a_missing_spec_is_one_clear_error() {
     assert!(!ok);
     assert!(stderr.contains("nf-specs/missing.toml:1:1: error: cannot read the spec"), "{stderr}");
 }
+
+/// Every frame of a capture, in order (timestamps aside).
+fn frames(path: &Path) -> Vec<Vec<u8>> {
+    let mut reader = nfc_runtime::capture::CaptureReader::open(path).unwrap();
+    let mut frames = Vec::new();
+    let mut frame = Vec::new();
+    while reader.next_into(&mut frame).unwrap().is_some() {
+        frames.push(frame.clone());
+    }
+    frames
+}
+
+/// examples/captures holds what the hosts sent the compiled router and what
+/// they received from it, live, in the netns test. The interpreter, run on
+/// the same inputs through the pcap backend, must output the same frames.
+#[test]
+fn run_interprets_a_spec_on_captures_like_the_compiled_router_did_live() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::env::temp_dir().join(format!("nfc-cli-run-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let (lan_out, wan_out) = (out.join("lan.pcap"), out.join("wan.pcap"));
+    let (ok, stdout, stderr) = nfc(&[
+        "run",
+        "nf-specs/router.toml",
+        "--pcap-in",
+        "lan=examples/captures/router-lan-in.pcap",
+        "--pcap-in",
+        "wan=examples/captures/router-wan-in.pcap",
+        "--pcap-out",
+        &format!("lan={}", lan_out.display()),
+        "--pcap-out",
+        &format!("wan={}", wan_out.display()),
+        "--quiet",
+    ]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("rule routes/hit: "), "{stdout}");
+    for (ours, live) in [
+        (&lan_out, "router-lan-live-out.pcap"),
+        (&wan_out, "router-wan-live-out.pcap"),
+    ] {
+        let expected = frames(&root.join("examples/captures").join(live));
+        assert!(expected.len() >= 8, "{live} holds too little traffic");
+        assert!(
+            frames(ours) == expected,
+            "{} differs from {live}",
+            ours.display()
+        );
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn run_shows_the_runtime_options_under_the_spec_name() {
+    let (ok, stdout, _) = nfc(&["run", "nf-specs/router.toml", "--help"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("Usage: nfc run nf-specs/router.toml"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--pcap-in"), "{stdout}");
+}
+
+#[test]
+fn run_refuses_a_broken_spec_before_touching_any_port() {
+    let (ok, _, stderr) = nfc(&[
+        "run",
+        "compiler/tests/ui/every_error_at_once.toml",
+        "--packets",
+        "10",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("8 error(s)"), "{stderr}");
+}

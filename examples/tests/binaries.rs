@@ -49,3 +49,88 @@ fn the_model_run_ends_with_a_summary_of_ports_and_rules() {
     assert!(stdout.contains("rule left_to_right: 5000 packets, 300000 bytes"), "{stdout}");
     assert!(stdout.contains("transmitted 10000 packets"), "{stdout}");
 }
+
+fn capture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(name)
+}
+
+/// The bundled capture forwarded by nop: every frame comes out unchanged,
+/// in a pcap that tshark (code we did not write) reads, when it is here.
+#[test]
+fn nop_forwards_a_capture_into_a_pcap_that_tshark_reads() {
+    let input = capture("router-lan-in.pcap");
+    let output = std::env::temp_dir().join(format!("nfc-nop-out-{}.pcap", std::process::id()));
+    let run = Command::new(env!("CARGO_BIN_EXE_nop"))
+        .arg("--pcap-in")
+        .arg(format!("left={}", input.display()))
+        .arg("--pcap-out")
+        .arg(format!("right={}", output.display()))
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("rule left_to_right: 54 packets, 51467 bytes"),
+        "{stdout}"
+    );
+    let tshark = |file: &std::path::Path| {
+        Command::new("tshark")
+            .arg("-r")
+            .arg(file)
+            .args([
+                "-T",
+                "fields",
+                "-e",
+                "frame.len",
+                "-e",
+                "frame.protocols",
+                "-e",
+                "data.data",
+                "-e",
+                "ip.checksum",
+            ])
+            .output()
+    };
+    match tshark(&output) {
+        Ok(ours) if ours.status.success() => {
+            let theirs = tshark(&input).unwrap();
+            let ours = String::from_utf8_lossy(&ours.stdout).into_owned();
+            assert_eq!(ours.lines().count(), 54, "{ours}");
+            assert_eq!(
+                ours,
+                String::from_utf8_lossy(&theirs.stdout),
+                "tshark sees other frames than went in"
+            );
+        }
+        _ => {
+            eprintln!("tshark is not installed: checked the summary only (apt-get install tshark)")
+        }
+    }
+    std::fs::remove_file(output).unwrap();
+}
+
+/// A capture cut in the middle of a record, and one cut inside the file
+/// header: one sentence naming the file and byte offset, exit code 1.
+#[test]
+fn a_truncated_capture_names_the_file_and_offset() {
+    let whole = std::fs::read(capture("router-lan-in.pcap")).unwrap();
+    for (cut, offset, what) in [
+        (1000, 939, "the record here needs 146 more bytes"),
+        (10, 4, "the pcap file header here needs 14 more bytes"),
+    ] {
+        let file =
+            std::env::temp_dir().join(format!("nfc-truncated-{cut}-{}.pcap", std::process::id()));
+        std::fs::write(&file, &whole[..cut]).unwrap();
+        let (code, stderr) = nop(&["--pcap-in", &format!("left={}", file.display()), "--quiet"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(stderr.trim(), format!("nop: {}: at byte offset {offset}: the capture is truncated: {what} than the file has", file.display()));
+        std::fs::remove_file(file).unwrap();
+    }
+}

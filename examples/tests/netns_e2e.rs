@@ -223,3 +223,200 @@ fn firewall_passes_ping_and_allowed_ports_and_blocks_the_rest() {
     // The denied SYNs (first try and retransmissions) fell to the default.
     assert!(rule_packets(&summary, "default") >= 1, "{summary}");
 }
+
+/// A `tcpdump` writing one direction of one interface to a file; stopped
+/// with SIGINT (which flushes it) by `stop`, killed if dropped.
+struct Capture {
+    child: Child,
+}
+
+impl Capture {
+    /// `netns` None captures in the root namespace; `direction` is `in`
+    /// or `out` as seen by the interface. Immediate mode: without it the
+    /// kernel hands tcpdump frames in blocks, and those of the last block
+    /// are lost when tcpdump stops.
+    fn start(
+        netns: Option<&str>,
+        interface: &str,
+        direction: &str,
+        file: &std::path::Path,
+    ) -> Capture {
+        let prefix = netns
+            .map(|ns| format!("ip netns exec {ns} "))
+            .unwrap_or_default();
+        let command = format!(
+            "exec {prefix}tcpdump -i {interface} -Q {direction} --immediate-mode -U -n -w {}",
+            file.display()
+        );
+        let mut child = Command::new("sh")
+            .args(["-c", &command])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tcpdump starts");
+        // tcpdump says "listening on ..." once its socket is bound: from then
+        // on no frame is missed.
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("listening on") {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "tcpdump on {interface} ended without capturing"
+            );
+        }
+        // Keep draining stderr so tcpdump never blocks on it.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Capture { child }
+    }
+
+    fn stop(mut self) {
+        must(&format!("kill -INT {}", self.child.id()));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "tcpdump did not stop within 5 s of SIGINT"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every frame of a capture as tcpdump prints it, without timestamps: our
+/// files and the kernel's are compared through a reader we did not write.
+fn frames_as_tcpdump_reads_them(file: &std::path::Path) -> String {
+    let output = sh(&format!(
+        "tcpdump -r {} -t -nn -xx 2>/dev/null",
+        file.display()
+    ));
+    assert!(
+        output.status.success(),
+        "tcpdump cannot read {}",
+        file.display()
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The live router run is captured on every link: what each host sent the
+/// NF (its inputs) and what each host received from it (its outputs). The
+/// inputs replayed through the same binary's pcap backend must give, port
+/// by port, exactly the frames the hosts received live.
+///
+/// `NFC_E2E_KEEP=DIR` keeps the captures (examples/captures/ was made so).
+#[test]
+fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs() {
+    require_netns!();
+    if sh("command -v tcpdump").stdout.is_empty() {
+        eprintln!("skipped: `tcpdump` is not installed (apt-get install tcpdump)");
+        return;
+    }
+    let ports = ["lan", "wan", "dmz"];
+    let net = Topology::new(
+        "nfp",
+        &ports,
+        &[
+            Some(("02:00:00:00:01:01", "10.1.0.2/16")),
+            Some(("02:00:00:00:02:01", "172.16.0.2/24")),
+            None,
+        ],
+    );
+    let (a, b) = (net.host("lan"), net.host("wan"));
+    must(&format!("ip -n {a} route add default via 10.1.0.1 && ip -n {a} neigh add 10.1.0.1 lladdr 02:00:00:00:00:01 dev eth0"));
+    must(&format!("ip -n {b} route add default via 172.16.0.1 && ip -n {b} neigh add 172.16.0.1 lladdr 02:00:00:00:00:02 dev eth0"));
+
+    let dir = std::env::temp_dir().join(format!("nfc-e2e-pcap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str| dir.join(name);
+    let mut captures = Vec::new();
+    for port in ["lan", "wan"] {
+        captures.push(Capture::start(
+            None,
+            &format!("nfp-{port}"),
+            "in",
+            &file(&format!("{port}-in.pcap")),
+        ));
+        captures.push(Capture::start(
+            Some(&net.host(port)),
+            "eth0",
+            "in",
+            &file(&format!("{port}-live-out.pcap")),
+        ));
+    }
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_router"), &net.interfaces(&ports));
+    let ping = sh(&format!(
+        "ip netns exec {a} timeout 10 ping -c 4 -i 0.2 -W 2 172.16.0.2"
+    ));
+    assert!(
+        ping.status.success(),
+        "ping through the router failed:\n{}",
+        String::from_utf8_lossy(&ping.stdout)
+    );
+    // A short TCP transfer: handshakes, data, acknowledgements and FINs.
+    must(&format!(
+        "ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5202 -I /tmp/nfc-e2e-pcap-iperf.pid"
+    ));
+    std::thread::sleep(Duration::from_millis(300));
+    let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 172.16.0.2 -p 5202 -n 64K -l 8K --connect-timeout 3000"));
+    assert!(
+        iperf.status.success(),
+        "iperf3 through the router failed:\n{}",
+        String::from_utf8_lossy(&iperf.stdout)
+    );
+    // Let the last frames cross before the captures stop.
+    std::thread::sleep(Duration::from_millis(500));
+    let summary = nf.stop();
+    captures.into_iter().for_each(Capture::stop);
+    assert!(rule_packets(&summary, "routes/hit") >= 8, "{summary}");
+
+    let replay = Command::new(env!("CARGO_BIN_EXE_router"))
+        .args(["--quiet", "--pcap-in"])
+        .arg(format!("lan={}", file("lan-in.pcap").display()))
+        .arg("--pcap-in")
+        .arg(format!("wan={}", file("wan-in.pcap").display()))
+        .arg("--pcap-out")
+        .arg(format!("lan={}", file("lan-replay-out.pcap").display()))
+        .arg("--pcap-out")
+        .arg(format!("wan={}", file("wan-replay-out.pcap").display()))
+        .output()
+        .unwrap();
+    assert!(
+        replay.status.success(),
+        "replay failed: {}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    for port in ["lan", "wan"] {
+        let live = frames_as_tcpdump_reads_them(&file(&format!("{port}-live-out.pcap")));
+        let replayed = frames_as_tcpdump_reads_them(&file(&format!("{port}-replay-out.pcap")));
+        assert!(
+            live.matches("IP ").count() >= 8,
+            "too little traffic on {port}:\n{live}\niperf3: {}",
+            String::from_utf8_lossy(&iperf.stdout)
+        );
+        assert_eq!(
+            replayed, live,
+            "{port}: replayed outputs differ from the live run"
+        );
+    }
+    match std::env::var_os("NFC_E2E_KEEP") {
+        Some(keep) => {
+            std::fs::create_dir_all(&keep).unwrap();
+            for name in ["lan-in", "wan-in", "lan-live-out", "wan-live-out"] {
+                std::fs::copy(
+                    file(&format!("{name}.pcap")),
+                    std::path::Path::new(&keep).join(format!("router-{name}.pcap")),
+                )
+                .unwrap();
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        None => std::fs::remove_dir_all(&dir).unwrap(),
+    }
+}

@@ -23,7 +23,9 @@ use crate::env::{self, Mmio, PciDevice};
 use crate::interface::InterfaceBackend;
 use crate::model::{ModelBackend, TrafficConfig};
 use crate::nf::NetworkFunction;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -61,18 +63,23 @@ struct Options {
 
 /// Parse the command line, run `nf` until stopped, print the summary.
 pub fn main<N: NetworkFunction>(name: &str, ports: &[&str], nf: N) -> ExitCode {
-    main_with_args(name, ports, nf, std::env::args_os())
+    let mut args = std::env::args_os();
+    let program = args.next().map(PathBuf::from);
+    let program = program.as_deref().and_then(Path::file_name).map_or(name.into(), |p| p.to_string_lossy());
+    main_with_args(name, ports, nf, &program, args)
 }
 
-/// `main` with the arguments given, the first being the program name as
-/// usage lines should show it (`nfc run` passes `nfc run SPEC`).
-pub fn main_with_args<N, I, T>(name: &str, ports: &[&str], mut nf: N, args: I) -> ExitCode
+/// `main` with the arguments given (without the program name); `program`
+/// is the command as usage lines should show it (`nfc run` passes
+/// `nfc run SPEC`).
+pub fn main_with_args<N, I>(name: &str, ports: &[&str], mut nf: N, program: &str, args: I) -> ExitCode
 where
     N: NetworkFunction,
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
+    I: IntoIterator<Item = OsString>,
 {
-    let options = Options::parse_from(args);
+    let command = Options::command().bin_name(program.to_owned());
+    let matches = command.get_matches_from(std::iter::once(OsString::from(program)).chain(args));
+    let options = Options::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match run(name, ports, &mut nf, &options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
