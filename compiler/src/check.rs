@@ -3,13 +3,19 @@
 use crate::diag::Severity;
 use crate::ir::{Condition, Spec, Test};
 
-/// Something the checks found; `rule` indexes `spec.rules`, so each
-/// frontend can point at the rule in its own syntax.
+/// Something the checks found, about a rule or table by index, so each
+/// frontend can point at it in its own syntax.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub severity: Severity,
-    pub rule: Option<usize>,
+    pub about: Subject,
     pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Rule(usize),
+    Table(usize),
 }
 
 /// Duplicate rule and table names (counters are named after them).
@@ -19,7 +25,7 @@ pub fn names(spec: &Spec) -> Vec<Finding> {
         if spec.rules[..j].iter().any(|earlier| earlier.name == rule.name) {
             findings.push(Finding {
                 severity: Severity::Error,
-                rule: Some(j),
+                about: Subject::Rule(j),
                 message: format!("found rule name `{}` twice, expected unique rule names (counters are named after them)", rule.name),
             });
         }
@@ -28,7 +34,7 @@ pub fn names(spec: &Spec) -> Vec<Finding> {
         if spec.tables[..j].iter().any(|earlier| earlier.name == table.name) {
             findings.push(Finding {
                 severity: Severity::Error,
-                rule: None,
+                about: Subject::Table(j),
                 message: format!("found table name `{}` twice, expected unique table names", table.name),
             });
         }
@@ -44,7 +50,7 @@ pub fn shadowing(spec: &Spec) -> Vec<Finding> {
         if let Some(i) = spec.rules[..j].iter().position(|earlier| covers(&earlier.conditions, &rule.conditions)) {
             findings.push(Finding {
                 severity: Severity::Warning,
-                rule: Some(j),
+                about: Subject::Rule(j),
                 message: format!("rule `{}` is shadowed by earlier rule `{}`: every packet it matches is matched there first", rule.name, spec.rules[i].name),
             });
         }

@@ -38,7 +38,12 @@ pub fn parse(tokens: TokenStream) -> Result<CheckedDsl, syn::Error> {
     }
     let mut warnings = Vec::new();
     for finding in findings {
-        let span = finding.rule.and_then(|r| lowering.rule_spans.get(r)).copied().unwrap_or_else(Span::call_site);
+        let span = match finding.about {
+            check::Subject::Rule(rule) => lowering.rule_spans.get(rule).copied(),
+            // The DSL has no tables.
+            check::Subject::Table(_) => None,
+        };
+        let span = span.unwrap_or_else(Span::call_site);
         match finding.severity {
             Severity::Error => lowering.errors.push(syn::Error::new(span, finding.message)),
             Severity::Warning => warnings.push((span, finding.message)),

@@ -22,7 +22,7 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
         }
     };
     let mut lowering = Lowering { reporter, ports: Vec::new(), table_names: Vec::new() };
-    let (spec, rule_offsets) = lowering.spec(document.as_table());
+    let (spec, offsets) = lowering.spec(document.as_table());
     let mut reporter = lowering.reporter;
     // A rule whose conditions failed to lower would look broader than it is:
     // the semantic checks only run on a spec that lowered cleanly.
@@ -31,7 +31,11 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
         findings = check::shadowing(&spec);
     }
     for finding in findings {
-        let at = finding.rule.and_then(|rule| rule_offsets.get(rule)).copied().unwrap_or(0);
+        let at = match finding.about {
+            check::Subject::Rule(rule) => offsets.rules.get(rule),
+            check::Subject::Table(table) => offsets.tables.get(table),
+        };
+        let at = at.copied().unwrap_or(0);
         reporter.report(finding.severity, at, finding.message);
     }
     reporter.diagnostics.sort_by_key(|d| (d.line, d.column));
@@ -39,6 +43,13 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
         return Err(reporter.diagnostics);
     }
     Ok(Checked { spec, warnings: reporter.diagnostics })
+}
+
+/// Where each rule and table starts in the source, for the semantic checks.
+#[derive(Default)]
+struct Offsets {
+    rules: Vec<usize>,
+    tables: Vec<usize>,
 }
 
 struct Lowering<'a> {
@@ -91,6 +102,26 @@ impl Lowering<'_> {
         }
     }
 
+    /// An integer argument in 0..=max, reported at the value or, when
+    /// missing, at `at`.
+    fn bounded(&mut self, value: Option<&Value>, key: &str, max: i64, at: usize) -> Option<i64> {
+        match value.map(|v| (v, v.as_integer())) {
+            Some((_, Some(number @ 0..))) if number <= max => Some(number),
+            Some((value, Some(number))) => {
+                self.reporter.error(value_offset(value), format!("found {key} = {number}, expected {key} in 0..={max}"));
+                None
+            }
+            Some((value, None)) => {
+                self.reporter.error(value_offset(value), format!("found {}, expected an integer {key} in 0..={max}", value.type_name()));
+                None
+            }
+            None => {
+                self.reporter.error(at, format!("found no `{key}`, expected {key} = 0..={max}"));
+                None
+            }
+        }
+    }
+
     fn string<'i>(&mut self, item: &'i Item, what: &str) -> Option<&'i str> {
         let text = item.as_str();
         if text.is_none() {
@@ -99,7 +130,7 @@ impl Lowering<'_> {
         text
     }
 
-    fn spec(&mut self, root: &toml_edit::Table) -> (Spec, Vec<usize>) {
+    fn spec(&mut self, root: &toml_edit::Table) -> (Spec, Offsets) {
         self.known_keys(root, "the spec", &["name", "ports", "rule", "table", "default", "test"]);
         let name = match root.get("name") {
             Some(item) => self.string(item, "the network function's name").unwrap_or("nf").to_owned(),
@@ -114,16 +145,24 @@ impl Lowering<'_> {
             .map(|t| t.get("name").and_then(Item::as_str).unwrap_or_default().to_owned())
             .collect();
 
-        let mut rule_offsets = Vec::new();
+        let mut offsets = Offsets::default();
         let mut rules = Vec::new();
         for table in self.array_of_tables(root, "rule") {
-            rule_offsets.push(table.span().map_or(0, |s| s.start));
+            offsets.rules.push(table.span().map_or(0, |s| s.start));
             rules.push(self.rule(table, rules.len()));
         }
-        let tables = self.array_of_tables(root, "table").into_iter().map(|t| self.table(t)).collect();
+        let mut tables = Vec::new();
+        for table in self.array_of_tables(root, "table") {
+            // At its name: that is what a duplicate-name error is about.
+            offsets.tables.push(table.get("name").map_or(table.span().map_or(0, |s| s.start), offset));
+            tables.push(self.table(table));
+        }
         let default = match root.get("default") {
             Some(item) => match item.as_table_like() {
-                Some(table) => self.decision(table, offset(item), "[default]", true),
+                Some(table) => {
+                    self.known_keys(table, "[default]", &["actions", "output"]);
+                    self.decision(table, offset(item), "[default]", true)
+                }
                 None => {
                     self.reporter.error(offset(item), format!("found {}, expected a [default] table", item.type_name()));
                     Decision { actions: vec![], target: Target::Drop }
@@ -133,7 +172,7 @@ impl Lowering<'_> {
         };
         let tests = self.array_of_tables(root, "test").into_iter().map(|t| self.test(t)).collect();
         let ports = self.ports.iter().map(|name| Port { name: name.clone() }).collect();
-        (Spec { name, ports, rules, tables, default, tests }, rule_offsets)
+        (Spec { name, ports, rules, tables, default, tests }, offsets)
     }
 
     fn array_of_tables<'i>(&mut self, root: &'i toml_edit::Table, key: &str) -> Vec<&'i toml_edit::Table> {
@@ -161,7 +200,14 @@ impl Lowering<'_> {
                 Some(name) if self.ports.iter().any(|p| p == name) => {
                     self.reporter.error(value_offset(value), format!("found port `{name}` twice, expected unique port names"))
                 }
-                Some(name) => self.ports.push(name.to_owned()),
+                Some(name) => {
+                    // Port names appear in command lines (`--pcap-in lan=FILE`) and the DSL.
+                    let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if !identifier {
+                        self.reporter.error(value_offset(value), format!("found port name `{name}`, expected letters, digits, `_` or `-`, starting with a letter"));
+                    }
+                    self.ports.push(name.to_owned());
+                }
                 None => self.reporter.error(value_offset(value), format!("found {}, expected a port name string", value.type_name())),
             }
         }
@@ -299,10 +345,11 @@ impl Lowering<'_> {
                             }
                         }
                         ("push_vlan", Some(args)) => {
-                            let number = |key: &str| args.get(key).and_then(Value::as_integer);
-                            match (number("vid"), number("pcp").or(Some(0))) {
-                                (Some(vid @ 0..=4095), Some(pcp @ 0..=7)) => actions.push(Action::PushVlan { vid: vid as u16, pcp: pcp as u8 }),
-                                _ => self.reporter.error(at, "found a bad push_vlan, expected { vid = 0..4095, pcp = 0..7 }"),
+                            self.known_keys(args, "push_vlan", &["vid", "pcp"]);
+                            let vid = self.bounded(args.get("vid"), "vid", 4095, at);
+                            let pcp = args.get("pcp").map_or(Some(0), |value| self.bounded(Some(value), "pcp", 7, at));
+                            if let (Some(vid), Some(pcp)) = (vid, pcp) {
+                                actions.push(Action::PushVlan { vid: vid as u16, pcp: pcp as u8 });
                             }
                         }
                         _ => self.reporter.error(at, format!("found action `{kind}`, expected {{ set = {{ field = value }} }} or {{ push_vlan = {{ vid = N }} }}")),
@@ -336,6 +383,9 @@ impl Lowering<'_> {
                     Some(name) => bits |= self.port(name, value_offset(value)).map_or(0, |p| 1 << p),
                     None => self.reporter.error(value_offset(value), format!("found {}, expected a port name", value.type_name())),
                 }
+            }
+            if array.is_empty() {
+                self.reporter.error(at, "found an empty list of ports, expected at least one port (or \"drop\")");
             }
             return if bits == 0 { Target::Drop } else { Target::Ports(bits) };
         }
@@ -378,9 +428,14 @@ impl Lowering<'_> {
                 TableKind::LongestPrefix(field)
             }
             Some("exact") => TableKind::Exact(field),
-            _ => {
+            other => {
+                let found = match (other, table.get("kind")) {
+                    (Some(kind), _) => format!("table kind `{kind}`"),
+                    (None, Some(item)) => format!("{} as the table kind", item.type_name()),
+                    (None, None) => format!("no `kind` in table `{name}`"),
+                };
                 let at = table.get("kind").map_or(at, offset);
-                self.reporter.error(at, "found a missing or unknown table kind, expected kind = \"lpm\" or \"exact\"");
+                self.reporter.error(at, format!("found {found}, expected kind = \"lpm\" or \"exact\""));
                 TableKind::Exact(field)
             }
         };

@@ -18,6 +18,16 @@ pub fn expected(field: Field) -> &'static str {
     }
 }
 
+/// What a single value of `field` looks like (a `set`, one side of value/mask).
+fn expected_scalar(field: Field) -> &'static str {
+    match field {
+        Field::Ipv4Src | Field::Ipv4Dst => "an IPv4 address such as 10.0.0.1",
+        Field::Ipv6Src | Field::Ipv6Dst => "an IPv6 address such as fd00::1",
+        Field::EthDst | Field::EthSrc | Field::EthType | Field::IpProto | Field::TcpFlags | Field::InPort => expected(field),
+        _ => "an integer",
+    }
+}
+
 fn named(field: Field, text: &str) -> Option<u128> {
     let value = match (field, text) {
         (Field::EthType, "ipv4") => 0x0800,
@@ -75,7 +85,7 @@ pub fn scalar(field: Field, text: &str) -> Result<u128, String> {
         Field::TcpFlags => tcp_flags(text),
         _ => named(field, text).or_else(|| integer(text)),
     };
-    let value = value.ok_or_else(|| format!("found `{text}`, expected {} for `{}`", expected(field), field.path()))?;
+    let value = value.ok_or_else(|| format!("found `{text}`, expected {} for `{}`", expected_scalar(field), field.path()))?;
     if value > field.full_mask() {
         return Err(format!("found {value}, expected at most {} bits for `{}`", field.width(), field.path()));
     }
@@ -94,7 +104,7 @@ pub fn prefix(field: Field, text: &str) -> Result<(u128, u8), String> {
     if length > field.width() {
         return Err(format!("found prefix length {length}, expected at most {} for `{}`", field.width(), field.path()));
     }
-    let key = scalar(field, address)?;
+    let key = scalar(field, address).map_err(|_| format!("found `{address}`, expected {} for `{}`", expected(field), field.path()))?;
     let host_mask = if length == 0 { field.full_mask() } else { field.full_mask() >> length };
     if key & host_mask != 0 {
         return Err(format!("found `{text}` with host bits set, expected a prefix whose bits past /{length} are zero"));
