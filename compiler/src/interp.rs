@@ -88,7 +88,8 @@ fn holds(test: Test, value: u128) -> bool {
 /// What the actions did to the packet's fate.
 enum Fate {
     Continue,
-    Expired,
+    /// Dropped: the TTL expired or a VLAN tag could not be pushed.
+    Dropped,
 }
 
 fn run_actions(actions: &[Action], headers: &mut Headers, frame: &mut Frame<'_>) -> Fate {
@@ -97,14 +98,16 @@ fn run_actions(actions: &[Action], headers: &mut Headers, frame: &mut Frame<'_>)
             Action::Set { field, value } => set_field(headers, frame.data_mut(), field, value),
             Action::DecrementTtl => {
                 if let TtlOutcome::Expired = headers.decrement_ttl(frame.data_mut()) {
-                    return Fate::Expired;
+                    return Fate::Dropped;
                 }
             }
             Action::SwapMacs => {
                 headers.swap_macs(frame.data_mut());
             }
             Action::PushVlan { vid, pcp } => {
-                headers.push_vlan(frame, vid, pcp);
+                if !headers.push_vlan(frame, vid, pcp) {
+                    return Fate::Dropped;
+                }
             }
             Action::PopVlan => {
                 headers.pop_vlan(frame);
@@ -163,7 +166,7 @@ fn decide(
     arrival_len: usize,
 ) -> Outputs {
     counters[counter].record(arrival_len);
-    if let Fate::Expired = run_actions(&decision.actions, headers, frame) {
+    if let Fate::Dropped = run_actions(&decision.actions, headers, frame) {
         return Outputs::DROP;
     }
     let Target::Table(index) = decision.target else {

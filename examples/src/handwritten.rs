@@ -170,7 +170,9 @@ impl NetworkFunction for Vlan {
         let mut headers = Headers::parse(frame.data());
         if input == 0 {
             self.counters[0].record(len);
-            headers.push_vlan(frame, 100, 3);
+            if !headers.push_vlan(frame, 100, 3) {
+                return Outputs::DROP;
+            }
             return Outputs::port(1);
         }
         if input == 1 && headers.vlan_id(frame.data()) == Some(100) {

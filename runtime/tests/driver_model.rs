@@ -201,3 +201,27 @@ fn threaded_model_backend_forwards_every_generated_frame() {
     assert_eq!(stats[0].tx_packets, stats[1].rx_packets, "port 0 sends what port 1 received");
     assert_eq!(stats[1].tx_packets, stats[0].rx_packets);
 }
+
+/// Frames longer than one receive buffer (2 KiB, SRRCTL.BSIZEPACKET) never
+/// reach the NF: the device drops them and counts them as missed, and the
+/// frames around them go through untouched and in order.
+#[test]
+fn frames_larger_than_the_buffer_are_missed_not_delivered() {
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    let sizes = [60, 2048, 2049, 9000, 64, 65535, 1514];
+    let frames: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &size)| {
+            let mut f = frame(i as u32, 0);
+            f.resize(size, 0xab);
+            f
+        })
+        .collect();
+    run(&model, &mut pipeline, &mut cross, 0, &frames);
+    let delivered: Vec<_> = frames.iter().filter(|f| f.len() <= 2048).cloned().collect();
+    assert_eq!(model.transmitted(1), delivered);
+    let stats = pipeline.stats();
+    assert_eq!(stats[0].rx_packets, 4);
+    assert_eq!(stats[0].missed, 3);
+}

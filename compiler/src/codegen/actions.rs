@@ -5,8 +5,9 @@ use crate::ir::Action;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-/// The actions of a decision, in order. A TTL that expires ends processing
-/// with a drop; everything else is a no-op on frames without the layer.
+/// The actions of a decision, in order. A TTL that expires, or a VLAN tag
+/// that cannot be pushed, ends processing with a drop; everything else is a
+/// no-op on frames without the layer.
 pub(super) fn sequence(actions: &[Action]) -> TokenStream {
     let each = actions.iter().map(|action| match *action {
         Action::Set { field, value } => {
@@ -20,7 +21,11 @@ pub(super) fn sequence(actions: &[Action]) -> TokenStream {
             }
         },
         Action::SwapMacs => quote! { headers.swap_macs(frame.data_mut()); },
-        Action::PushVlan { vid, pcp } => quote! { headers.push_vlan(frame, #vid, #pcp); },
+        Action::PushVlan { vid, pcp } => quote! {
+            if !headers.push_vlan(frame, #vid, #pcp) {
+                return ::nfc::runtime::Outputs::DROP;
+            }
+        },
         Action::PopVlan => quote! { headers.pop_vlan(frame); },
     });
     quote! { #(#each)* }
