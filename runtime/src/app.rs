@@ -21,7 +21,7 @@ use crate::capture::{PcapBackend, PortFile};
 use crate::driver::{Device, Pipeline};
 use crate::env::{self, Mmio, PciDevice};
 use crate::interface::InterfaceBackend;
-use crate::model::{ModelBackend, TrafficConfig};
+use crate::model::{ModelBackend, ModelFault, TrafficConfig};
 use crate::nf::NetworkFunction;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use std::ffi::OsString;
@@ -59,6 +59,19 @@ struct Options {
     /// No per-second stats lines.
     #[arg(long)]
     quiet: bool,
+    /// Software model: play a hardware fault (for testing deployments).
+    #[arg(long, value_name = "FAULT", hide_short_help = true)]
+    model_fault: Option<FaultOption>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum FaultOption {
+    /// The device reset never completes.
+    ResetNeverCompletes,
+    /// The link never comes up.
+    LinkNeverUp,
+    /// Port 0 drops off the bus 100,000 frames into the run.
+    Vanish,
 }
 
 /// Parse the command line, run `nf` until stopped, print the summary.
@@ -106,7 +119,12 @@ fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Opt
         let backend = PcapBackend::open(ports.len(), &parse(&options.pcap_in)?, &parse(&options.pcap_out)?)?;
         return run.drive(backend, nf, "capture files");
     }
-    let traffic = TrafficConfig { ports: ports.len(), frame_sizes: options.frame_size.clone(), packets_per_port: Some(options.packets), threaded: true };
+    let fault = options.model_fault.map(|fault| match fault {
+        FaultOption::ResetNeverCompletes => ModelFault::ResetNeverCompletes,
+        FaultOption::LinkNeverUp => ModelFault::LinkNeverUp,
+        FaultOption::Vanish => ModelFault::VanishAfter(100_000),
+    });
+    let traffic = TrafficConfig { ports: ports.len(), frame_sizes: options.frame_size.clone(), packets_per_port: Some(options.packets), threaded: true, fault };
     let backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
     run.drive(backend, nf, "the software 82599 model")
 }

@@ -17,10 +17,10 @@ pub fn hugepage_memory(bytes: usize) -> Result<Arc<DmaMemory>, EnvError> {
     if base == libc::MAP_FAILED {
         let error = std::io::Error::last_os_error();
         return Err(EnvError(match error.raw_os_error() {
-            Some(libc::ENOMEM) => format!(
-                "no {} free 2 MiB hugepages: as root, run `echo 8 > /proc/sys/vm/nr_hugepages`",
-                len / HUGEPAGE_SIZE
-            ),
+            Some(libc::ENOMEM) => {
+                let pages = len / HUGEPAGE_SIZE;
+                format!("needs {pages} free 2 MiB hugepage(s), and the kernel has fewer: as root, run `echo {} > /proc/sys/vm/nr_hugepages`", pages.max(8))
+            }
             Some(libc::EPERM) | Some(libc::EACCES) => "locking hugepages for DMA needs root".into(),
             _ => format!("cannot map {len} bytes of hugepages: {error}"),
         }));

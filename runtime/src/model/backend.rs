@@ -23,6 +23,20 @@ pub struct TrafficConfig {
     /// real NIC runs beside the CPU (throughput runs); otherwise `poll`
     /// steps them in line (deterministic).
     pub threaded: bool,
+    /// A hardware fault to play, to see what a deployment does with it.
+    pub fault: Option<ModelFault>,
+}
+
+/// Faults of the modelled 82599 a whole deployment can be run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelFault {
+    /// CTRL.RST never self-clears (datasheet 4.6.3.2).
+    ResetNeverCompletes,
+    /// LINKS.LINK_UP never comes on (datasheet 4.6.4).
+    LinkNeverUp,
+    /// Port 0 drops off the bus once this many frames arrived on it: its
+    /// registers read all ones from then on.
+    VanishAfter(u64),
 }
 
 /// Physical address the simulated DMA memory pretends to live at.
@@ -45,6 +59,8 @@ struct Wire {
     frames: Vec<Arc<[u8]>>,
     remaining: Vec<Option<u64>>,
     next_frame: usize,
+    /// Frames port 0 takes before it vanishes, if it is to.
+    vanish_after: Option<u64>,
 }
 
 impl Wire {
@@ -55,6 +71,14 @@ impl Wire {
             let offered = model.offer(port, &self.frames, &mut self.next_frame, budget, BURST);
             if let Some(left) = &mut self.remaining[port] {
                 *left -= offered as u64;
+            }
+            if port == 0 {
+                if let Some(left) = &mut self.vanish_after {
+                    *left = left.saturating_sub(offered as u64);
+                    if *left == 0 {
+                        model.vanish(0);
+                    }
+                }
             }
         }
     }
@@ -67,7 +91,12 @@ impl Wire {
 impl ModelBackend {
     pub fn new(traffic: TrafficConfig) -> Result<ModelBackend, DriverError> {
         let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(traffic.ports), SIMULATED_PHYS));
-        let config = ModelConfig { record_transmitted: false, ..ModelConfig::default() };
+        let config = ModelConfig {
+            record_transmitted: false,
+            reset_never_completes: traffic.fault == Some(ModelFault::ResetNeverCompletes),
+            link_never_up: traffic.fault == Some(ModelFault::LinkNeverUp),
+            ..ModelConfig::default()
+        };
         let model = Model::new(traffic.ports, Arc::clone(&memory), config);
         let devices = (0..traffic.ports).map(|p| Device::init(model.registers(p))).collect::<Result<Vec<_>, _>>()?;
         let pipeline = Pipeline::new(devices, memory)?;
@@ -76,12 +105,16 @@ impl ModelBackend {
             frames: sizes.iter().map(|&size| Arc::from(udp_frame(size))).collect(),
             remaining: vec![traffic.packets_per_port; traffic.ports],
             next_frame: 0,
+            vanish_after: match traffic.fault {
+                Some(ModelFault::VanishAfter(frames)) => Some(frames),
+                _ => None,
+            },
         };
         let mut backend = ModelBackend { model, pipeline, wire, idle: false, device: None };
         if traffic.threaded {
             let stop = Arc::new(AtomicBool::new(false));
             let exhausted = Arc::new(AtomicBool::new(false));
-            let (model, mut wire) = (Arc::clone(&backend.model), std::mem::replace(&mut backend.wire, Wire { frames: vec![], remaining: vec![], next_frame: 0 }));
+            let (model, mut wire) = (Arc::clone(&backend.model), std::mem::replace(&mut backend.wire, Wire { frames: vec![], remaining: vec![], next_frame: 0, vanish_after: None }));
             let (thread_stop, thread_exhausted) = (Arc::clone(&stop), Arc::clone(&exhausted));
             let handle = std::thread::spawn(move || {
                 while !thread_stop.load(Ordering::Relaxed) {

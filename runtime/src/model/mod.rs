@@ -11,7 +11,7 @@ mod backend;
 mod engine;
 mod registers;
 
-pub use backend::{ModelBackend, TrafficConfig};
+pub use backend::{ModelBackend, ModelFault, TrafficConfig};
 
 use crate::dma::DmaMemory;
 use crate::regs::{Register, RegisterAccess};
