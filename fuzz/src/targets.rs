@@ -1,0 +1,352 @@
+//! What gets fuzzed, each with its oracle.
+
+use nfc_compiler::interp::Interpreter;
+use nfc_compiler::ir::Spec;
+use nfc_runtime::capture::CaptureReader;
+use nfc_runtime::{Frame, Headers, NetworkFunction, TtlOutcome};
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+/// The receive buffer: no frame the driver hands an NF is longer.
+const BUFFER: usize = 2048;
+
+pub trait Target {
+    fn name(&self) -> String;
+    /// Built-in seeds; the corpus directory adds to them.
+    fn seeds(&self) -> Vec<Vec<u8>>;
+    /// Tokens the mutator may insert.
+    fn dictionary(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn max_len(&self) -> usize;
+    /// Runs one input, panicking when an oracle disagrees; returns a
+    /// signature of the behaviour it saw.
+    fn run(&mut self, data: &[u8]) -> u64;
+}
+
+fn hash(value: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn files(dir: &str, extension: &str) -> Vec<PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(repository().join(dir))
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == extension)).collect())
+        .unwrap_or_default();
+    paths.sort();
+    paths
+}
+
+fn load_spec(path: &Path) -> Spec {
+    nfc_compiler::compile_file(path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display())).spec
+}
+
+/// Realistic frames: every shipped spec's test packets and the bundled
+/// capture's frames.
+pub fn packet_seeds() -> Vec<Vec<u8>> {
+    let mut seeds = Vec::new();
+    for path in files("nf-specs", "toml") {
+        seeds.extend(load_spec(&path).tests.iter().map(|case| nfc_compiler::testpkt::build(&case.packet)));
+    }
+    for path in files("examples/captures", "pcap") {
+        let Ok(mut reader) = CaptureReader::open(&path) else { continue };
+        let mut frame = Vec::new();
+        while let Ok(Some(_)) = reader.next_into(&mut frame) {
+            seeds.push(frame.clone());
+        }
+    }
+    seeds
+}
+
+/// A signature of a frame's parsed shape.
+fn shape(headers: &Headers) -> u64 {
+    hash((headers.has_eth(), headers.vlan_count(), headers.has_ipv4(), headers.has_ipv6(), headers.has_tcp(), headers.has_udp(), headers.has_icmp()))
+}
+
+/// The packet views: parse, read every field, write every field, tag and
+/// untag. Oracles: a valid IPv4 header checksum and a valid TCP/UDP checksum
+/// stay valid through every setter (checked by code independent of the
+/// views' incremental updates), setters never change the frame's structure,
+/// and after a push or pop the views equal a fresh parse.
+pub struct Wire;
+
+fn fold(mut sum: u32) -> u16 {
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum as u16
+}
+
+fn sum16(bytes: &[u8]) -> u32 {
+    bytes.chunks(2).map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]))).sum()
+}
+
+/// Whether the IPv4 header checksum holds, and whether the TCP/UDP one does
+/// (None when there is no such layer or a UDP checksum of 0, "none").
+fn checksums(data: &[u8], headers: &Headers) -> (Option<bool>, Option<bool>) {
+    let Some(l3) = headers.l3_offset().filter(|_| headers.has_ipv4()) else { return (None, None) };
+    let header_len = usize::from(data[l3] & 0x0f) * 4;
+    let ip_ok = fold(sum16(&data[l3..l3 + header_len])) == 0xffff;
+    let l4 = match headers.l4_offset() {
+        Some(l4) if headers.has_tcp() || headers.has_udp() => l4,
+        _ => return (Some(ip_ok), None),
+    };
+    let total = usize::from(u16::from_be_bytes([data[l3 + 2], data[l3 + 3]]));
+    let segment = &data[l4..l3 + total];
+    if headers.has_udp() && segment[6..8] == [0, 0] {
+        return (Some(ip_ok), None);
+    }
+    let protocol = data[l3 + 9];
+    let pseudo = sum16(&data[l3 + 12..l3 + 20]) + u32::from(protocol) + segment.len() as u32;
+    (Some(ip_ok), Some(fold(pseudo + sum16(segment)) == 0xffff))
+}
+
+impl Target for Wire {
+    fn name(&self) -> String {
+        "wire".into()
+    }
+    fn seeds(&self) -> Vec<Vec<u8>> {
+        packet_seeds()
+    }
+    fn max_len(&self) -> usize {
+        BUFFER
+    }
+    fn run(&mut self, data: &[u8]) -> u64 {
+        // The last 16 bytes of the input choose the values written.
+        let (frame_bytes, values) = data.split_at(data.len().saturating_sub(16));
+        let value = |i: usize| -> u64 { values.get(i..i + 8).map_or(0x0123_4567_89ab_cdef, |b| u64::from_be_bytes(b.try_into().unwrap())) };
+        let mut buffer = frame_bytes.to_vec();
+        buffer.resize(frame_bytes.len() + 8, 0);
+        let mut frame = Frame::new(&mut buffer, frame_bytes.len());
+        let mut headers = Headers::parse(frame.data());
+        let before = shape(&headers);
+        let fields = {
+            let d = frame.data();
+            // Shapes, not values: a new value in a known shape is nothing new.
+            hash((headers.vlan_id(d) == Some(0), headers.ip_proto(d).map(|p| matches!(p, 1 | 6 | 17 | 58)), headers.ip_ttl(d).map(|t| t <= 1), headers.tcp_flags(d) == Some(0)))
+        };
+        let (ip_ok, l4_ok) = checksums(frame.data(), &headers);
+
+        let (a, b) = (value(0), value(8));
+        let d = frame.data_mut();
+        headers.set_eth_dst(d, a);
+        headers.set_eth_src(d, b);
+        headers.set_vlan_id(d, a as u16);
+        headers.set_vlan_pcp(d, b as u8);
+        headers.set_ipv4_src(d, a as u32);
+        headers.set_ipv4_dst(d, (a >> 32) as u32);
+        headers.set_ipv6_src(d, u128::from(a) << 64 | u128::from(b));
+        headers.set_ipv6_dst(d, u128::from(b) << 64 | u128::from(a));
+        headers.set_ip_dscp(d, a as u8);
+        headers.set_tcp_src(d, b as u16);
+        headers.set_tcp_dst(d, (b >> 16) as u16);
+        headers.set_udp_src(d, (a >> 16) as u16);
+        headers.set_udp_dst(d, (a >> 48) as u16);
+        let ttl = headers.decrement_ttl(d);
+        headers.swap_macs(d);
+        assert_eq!(Headers::parse(frame.data()), headers, "a setter changed the frame's structure");
+        let (ip_after, l4_after) = checksums(frame.data(), &headers);
+        if ip_ok == Some(true) {
+            assert_eq!(ip_after, Some(true), "setters broke a valid IPv4 header checksum");
+        }
+        if l4_ok == Some(true) {
+            assert_eq!(l4_after, Some(true), "setters broke a valid TCP/UDP checksum");
+        }
+        let pushed = headers.push_vlan(&mut frame, a as u16, b as u8);
+        assert_eq!(Headers::parse(frame.data()), headers, "views differ from a parse after push_vlan");
+        let popped = headers.pop_vlan(&mut frame);
+        assert_eq!(Headers::parse(frame.data()), headers, "views differ from a parse after pop_vlan");
+        hash((before, fields, ip_ok, l4_ok, matches!(ttl, TtlOutcome::Expired), pushed, popped))
+    }
+}
+
+/// A generated NF against the reference interpreter of its spec: outputs,
+/// every byte and every counter must agree. The first input byte picks the
+/// input port.
+pub struct Nf<N: NetworkFunction> {
+    name: String,
+    ports: u8,
+    generated: N,
+    interpreter: Interpreter,
+}
+
+impl<N: NetworkFunction> Nf<N> {
+    pub fn new(name: &str, spec: &Spec, generated: N) -> Nf<N> {
+        Nf { name: format!("nf-{name}"), ports: spec.ports.len() as u8, generated, interpreter: Interpreter::new(spec) }
+    }
+}
+
+fn process(nf: &mut impl NetworkFunction, port: u8, packet: &[u8]) -> (u32, Vec<u8>) {
+    let mut buffer = packet.to_vec();
+    buffer.resize(BUFFER.max(packet.len()) + 64, 0);
+    let mut frame = Frame::new(&mut buffer, packet.len());
+    let outputs = nf.process(port, &mut frame);
+    (outputs.bits(), frame.data().to_vec())
+}
+
+impl<N: NetworkFunction> Target for Nf<N> {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn seeds(&self) -> Vec<Vec<u8>> {
+        packet_seeds().into_iter().enumerate().map(|(i, frame)| std::iter::once(i as u8).chain(frame).collect()).collect()
+    }
+    fn max_len(&self) -> usize {
+        BUFFER + 1
+    }
+    fn run(&mut self, data: &[u8]) -> u64 {
+        let Some((&port, packet)) = data.split_first() else { return 0 };
+        let port = port % self.ports;
+        let before: Vec<u64> = self.generated.counters().iter().map(|c| c.packets).collect();
+        let generated = process(&mut self.generated, port, packet);
+        let reference = process(&mut self.interpreter, port, packet);
+        assert_eq!(generated, reference, "{}: generated code and interpreter differ on port {port}", self.name);
+        assert_eq!(self.generated.counters(), self.interpreter.counters(), "{}: counters differ", self.name);
+        let counted: Vec<usize> = self.generated.counters().iter().zip(&before).enumerate().filter(|(_, (c, b))| c.packets != **b).map(|(i, _)| i).collect();
+        hash((generated.0, counted, shape(&Headers::parse(packet)), generated.1.len() == packet.len()))
+    }
+}
+
+/// Every generated NF in the examples, by name.
+pub fn nf_targets() -> Vec<Box<dyn Target>> {
+    use nfc_examples::{scale, specs};
+    let spec = |name: &str| load_spec(&repository().join(format!("nf-specs/{name}.toml")));
+    let scale_spec = |file: &str, text: &str| nfc_compiler::frontend::toml::parse(file, text).unwrap_or_else(|e| panic!("{file}: {e:?}")).spec;
+    vec![
+        Box::new(Nf::new("nop", &spec("nop"), specs::nop::Nop::new())),
+        Box::new(Nf::new("l2fwd", &spec("l2fwd"), specs::l2fwd::L2fwd::new())),
+        Box::new(Nf::new("router", &spec("router"), specs::router::Router::new())),
+        Box::new(Nf::new("firewall", &spec("firewall"), specs::firewall::Firewall::new())),
+        Box::new(Nf::new("vlan", &spec("vlan"), specs::vlan::Vlan::new())),
+        Box::new(Nf::new("router-scale", &scale_spec("router_scale.toml", scale::router::SPEC), scale::router::RouterScale::new())),
+        Box::new(Nf::new("acl-scale", &scale_spec("acl_scale.toml", scale::acl::SPEC), scale::acl::AclScale::new())),
+    ]
+}
+
+const SPEC_WORDS: &[&str] = &[
+    "name", "ports", "rule", "[[rule]]", "[[table]]", "[[test]]", "[default]", "match", "actions", "output", "table", "kind", "key", "entries", "default",
+    "\"lpm\"", "\"exact\"", "\"drop\"", "\"flood\"", "\"in_port\"", "in_port", "eth.dst", "eth.src", "eth.type", "vlan.id", "vlan.pcp", "ipv4.src",
+    "ipv4.dst", "ipv6.src", "ipv6.dst", "ip.proto", "ip.ttl", "ip.dscp", "tcp.src", "tcp.dst", "tcp.flags", "udp.src", "udp.dst", "icmp.type",
+    "\"dec_ttl\"", "\"swap_macs\"", "\"pop_vlan\"", "push_vlan", "set", "vid", "pcp", "=", "==", "=>", "{", "}", "[", "]", "(", ")", ",", ";", ":",
+    "\"", "'", "#", "\n", "0", "4095", "65536", "-1", "\"10.0.0.0/8\"", "\"fd00::/8\"", "\"02:00:00:00:00:01\"", "\"1-65535\"", "\"0x0800/0xff00\"",
+    "\"syn/syn|ack\"", "\"ipv4\"", "\"tcp\"", "true", "1e9", "\"\\u0000\"", "dec_ttl", "swap_macs", "pop_vlan", "drop", "flood", "ports(",
+];
+
+/// The TOML spec frontend on arbitrary text: diagnostics, never a panic;
+/// what compiles must also generate code and run in the interpreter.
+pub struct SpecToml;
+
+impl Target for SpecToml {
+    fn name(&self) -> String {
+        "spec-toml".into()
+    }
+    fn seeds(&self) -> Vec<Vec<u8>> {
+        files("nf-specs", "toml").into_iter().chain(files("compiler/tests/ui", "toml")).filter_map(|p| std::fs::read(p).ok()).collect()
+    }
+    fn dictionary(&self) -> &'static [&'static str] {
+        SPEC_WORDS
+    }
+    fn max_len(&self) -> usize {
+        16 * 1024
+    }
+    fn run(&mut self, data: &[u8]) -> u64 {
+        let text = String::from_utf8_lossy(data);
+        match nfc_compiler::frontend::toml::parse("fuzz.toml", &text) {
+            Ok(checked) => {
+                let _ = nfc_compiler::codegen::generate(&checked.spec);
+                exercise(&checked.spec);
+                hash((true, checked.spec.rules.len(), checked.spec.tables.len(), checked.warnings.len()))
+            }
+            Err(errors) => {
+                assert!(!errors.is_empty(), "a failed compile must say why");
+                hash((false, errors.iter().map(|e| message_kind(&e.to_string())).collect::<std::collections::BTreeSet<_>>()))
+            }
+        }
+    }
+}
+
+/// A diagnostic without its position and quoted values: what kind it is.
+fn message_kind(message: &str) -> String {
+    let message = message.split(": error: ").nth(1).or_else(|| message.split(": warning: ").nth(1)).unwrap_or(message);
+    let mut kind = String::new();
+    let mut quoted = false;
+    for c in message.chars() {
+        if c == '`' {
+            quoted = !quoted;
+        } else if !quoted && !c.is_ascii_digit() {
+            kind.push(c);
+        }
+    }
+    kind
+}
+
+/// Runs a compiled spec's interpreter on a few frames: no panic.
+fn exercise(spec: &Spec) {
+    let mut nf = Interpreter::new(spec);
+    for (i, frame) in packet_seeds().iter().take(8).enumerate() {
+        process(&mut nf, (i % spec.ports.len().max(1)) as u8, frame);
+    }
+}
+
+/// The DSL frontend (`nfc::nf!`) on arbitrary token streams.
+pub struct SpecDsl;
+
+const DSL_SEEDS: &[&str] = &[
+    r#"name: edge;
+    ports: [inside, outside];
+    rule no_telnet { tcp.dst == 23 } => drop;
+    rule web { in_port == outside, ipv4.dst == "10.0.1.0/24", tcp.dst == "80-443" } => inside;
+    rule out { in_port == inside } => [set eth.src = "02:00:00:00:00:01", dec_ttl] outside;
+    rule ping { ip.proto == icmp } => ports(inside, outside);
+    default => drop;"#,
+    r#"name: tagger; ports: [access, trunk];
+    rule tag { in_port == access } => [push_vlan(100, 3)] trunk;
+    rule untag { in_port == trunk, vlan.id == 100 } => [pop_vlan] access;
+    rule back { eth.type == ipv6 } => [swap_macs] in_port;
+    default => flood;"#,
+    r#"name: broken; ports: [a, b];
+    rule r1 { ipv4.dts == "10.0.0.0/8" } => b;
+    rule r2 { ipv4.dst == "02:00:00:00:00:01" } => c;"#,
+];
+
+impl Target for SpecDsl {
+    fn name(&self) -> String {
+        "spec-dsl".into()
+    }
+    fn seeds(&self) -> Vec<Vec<u8>> {
+        DSL_SEEDS.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+    fn dictionary(&self) -> &'static [&'static str] {
+        SPEC_WORDS
+    }
+    fn max_len(&self) -> usize {
+        8 * 1024
+    }
+    fn run(&mut self, data: &[u8]) -> u64 {
+        let text = String::from_utf8_lossy(data);
+        let Ok(tokens) = text.parse::<proc_macro2::TokenStream>() else { return hash("lex error") };
+        match nfc_compiler::frontend::dsl::parse(tokens) {
+            Ok(checked) => {
+                let _ = nfc_compiler::codegen::generate(&checked.spec);
+                exercise(&checked.spec);
+                hash((true, checked.spec.rules.len(), checked.warnings.len()))
+            }
+            Err(error) => hash((false, error.into_iter().map(|e| message_kind(&e.to_string())).collect::<std::collections::BTreeSet<_>>())),
+        }
+    }
+}
+
+/// Every target, by name.
+pub fn all() -> Vec<Box<dyn Target>> {
+    let mut targets: Vec<Box<dyn Target>> = vec![Box::new(Wire)];
+    targets.extend(nf_targets());
+    targets.push(Box::new(SpecToml));
+    targets.push(Box::new(SpecDsl));
+    targets
+}
