@@ -124,7 +124,7 @@ fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Opt
         FaultOption::LinkNeverUp => ModelFault::LinkNeverUp,
         FaultOption::Vanish => ModelFault::VanishAfter(100_000),
     });
-    let traffic = TrafficConfig { ports: ports.len(), frame_sizes: options.frame_size.clone(), packets_per_port: Some(options.packets), threaded: true, fault };
+    let traffic = TrafficConfig { ports: ports.len(), frame_sizes: options.frame_size.clone(), packets_per_port: Some(options.packets), threaded: true, fault, rate_pps: None, record_latency: false };
     let backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
     run.drive(backend, nf, "the software 82599 model")
 }

@@ -79,9 +79,19 @@ impl Outputs {
         self.0.count_ones()
     }
 
-    /// The ports in the set, lowest first.
+    /// The ports in the set, lowest first: one step per port in the set,
+    /// not per possible port.
+    #[inline]
     pub fn iter(self) -> impl Iterator<Item = PortId> {
-        (0..MAX_PORTS as PortId).filter(move |&p| self.contains(p))
+        let mut rest = self.0;
+        core::iter::from_fn(move || {
+            if rest == 0 {
+                return None;
+            }
+            let port = rest.trailing_zeros() as PortId;
+            rest &= rest - 1;
+            Some(port)
+        })
     }
 }
 

@@ -186,7 +186,7 @@ fn the_model_catches_a_tail_write_on_a_disabled_queue() {
 #[test]
 fn threaded_model_backend_forwards_every_generated_frame() {
     use nfc_runtime::model::{ModelBackend, TrafficConfig};
-    let traffic = TrafficConfig { ports: 2, frame_sizes: vec![60, 1514, 200], packets_per_port: Some(20_000), threaded: true, fault: None };
+    let traffic = TrafficConfig { ports: 2, frame_sizes: vec![60, 1514, 200], packets_per_port: Some(20_000), threaded: true, fault: None, rate_pps: None, record_latency: false };
     let mut backend = ModelBackend::new(traffic).expect("init on the model");
     let mut nf = cross;
     let start = Instant::now();

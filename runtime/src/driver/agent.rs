@@ -89,18 +89,18 @@ impl Agent {
             let report = index % RECYCLE_PERIOD == RECYCLE_PERIOD - 1;
             for (port, &ring) in self.layout.tx_rings.iter().enumerate() {
                 let tx = memory.words(ring + index * DESCRIPTOR_BYTES, 2);
-                let length = if outputs.contains(port as PortId) { sent } else { 0 };
-                tx[1].store(tx_command(length, report), Ordering::Release);
+                let sends = outputs.contains(port as PortId);
+                tx[1].store(tx_command(if sends { sent } else { 0 }, report), Ordering::Release);
+                if sends {
+                    stats[port].tx_packets += 1;
+                    stats[port].tx_bytes += sent;
+                }
             }
             let input = &mut stats[usize::from(self.input)];
             input.rx_packets += 1;
             input.rx_bytes += length as u64;
             if outputs.is_drop() {
                 input.nf_dropped += 1;
-            }
-            for port in outputs.iter() {
-                stats[usize::from(port)].tx_packets += 1;
-                stats[usize::from(port)].tx_bytes += sent;
             }
             self.processed = (index + 1) % RING_SIZE;
             count += 1;

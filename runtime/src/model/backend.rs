@@ -25,6 +25,11 @@ pub struct TrafficConfig {
     pub threaded: bool,
     /// A hardware fault to play, to see what a deployment does with it.
     pub fault: Option<ModelFault>,
+    /// Frames per second offered per port; `None` offers as fast as the
+    /// driver takes them.
+    pub rate_pps: Option<f64>,
+    /// Measure receive-to-transmit latency (`Model::latencies`).
+    pub record_latency: bool,
 }
 
 /// Faults of the modelled 82599 a whole deployment can be run against.
@@ -50,6 +55,7 @@ pub struct ModelBackend {
     pipeline: Pipeline<ModelRegisters>,
     wire: Wire,
     idle: bool,
+    polls: u64,
     /// The device thread, when threaded; it owns the wire then.
     device: Option<(JoinHandle<()>, Arc<AtomicBool>, Arc<AtomicBool>)>,
 }
@@ -61,17 +67,26 @@ struct Wire {
     next_frame: usize,
     /// Frames port 0 takes before it vanishes, if it is to.
     vanish_after: Option<u64>,
+    /// Pacing: frames per second per port, from `started`.
+    rate_pps: Option<f64>,
+    started: std::time::Instant,
+    offered: Vec<u64>,
 }
 
 impl Wire {
     /// Offer up to a burst per port, never more than a burst waiting.
     fn offer(&mut self, model: &Model) {
         for port in 0..self.remaining.len() {
-            let budget = self.remaining[port].map_or(BURST, |left| left.min(BURST as u64) as usize);
+            let mut budget = self.remaining[port].map_or(BURST, |left| left.min(BURST as u64) as usize);
+            if let Some(rate) = self.rate_pps {
+                let due = (self.started.elapsed().as_secs_f64() * rate) as u64;
+                budget = budget.min(due.saturating_sub(self.offered[port]) as usize);
+            }
             let offered = model.offer(port, &self.frames, &mut self.next_frame, budget, BURST);
             if let Some(left) = &mut self.remaining[port] {
                 *left -= offered as u64;
             }
+            self.offered[port] += offered as u64;
             if port == 0 {
                 if let Some(left) = &mut self.vanish_after {
                     *left = left.saturating_sub(offered as u64);
@@ -95,6 +110,7 @@ impl ModelBackend {
             record_transmitted: false,
             reset_never_completes: traffic.fault == Some(ModelFault::ResetNeverCompletes),
             link_never_up: traffic.fault == Some(ModelFault::LinkNeverUp),
+            record_latency: traffic.record_latency,
             ..ModelConfig::default()
         };
         let model = Model::new(traffic.ports, Arc::clone(&memory), config);
@@ -109,12 +125,15 @@ impl ModelBackend {
                 Some(ModelFault::VanishAfter(frames)) => Some(frames),
                 _ => None,
             },
+            rate_pps: traffic.rate_pps,
+            started: std::time::Instant::now(),
+            offered: vec![0; traffic.ports],
         };
-        let mut backend = ModelBackend { model, pipeline, wire, idle: false, device: None };
+        let mut backend = ModelBackend { model, pipeline, wire, idle: false, polls: 0, device: None };
         if traffic.threaded {
             let stop = Arc::new(AtomicBool::new(false));
             let exhausted = Arc::new(AtomicBool::new(false));
-            let (model, mut wire) = (Arc::clone(&backend.model), std::mem::replace(&mut backend.wire, Wire { frames: vec![], remaining: vec![], next_frame: 0, vanish_after: None }));
+            let (model, mut wire) = (Arc::clone(&backend.model), std::mem::replace(&mut backend.wire, Wire { frames: vec![], remaining: vec![], next_frame: 0, vanish_after: None, rate_pps: None, started: std::time::Instant::now(), offered: vec![] }));
             let (thread_stop, thread_exhausted) = (Arc::clone(&stop), Arc::clone(&exhausted));
             let handle = std::thread::spawn(move || {
                 while !thread_stop.load(Ordering::Relaxed) {
@@ -167,9 +186,15 @@ impl Backend for ModelBackend {
         if inline {
             self.model.step();
         }
-        let violations = self.model.violations();
-        if !violations.is_empty() {
-            return Err(BackendError(format!("the 82599 model caught the driver: {}", violations.join("; "))));
+        // Checking takes every port's lock, which the device thread holds
+        // while it steps: check every few hundred polls and whenever idle
+        // (so before the run can finish), not on every poll.
+        self.polls += 1;
+        if processed == 0 || self.polls % 256 == 0 {
+            let violations = self.model.violations();
+            if !violations.is_empty() {
+                return Err(BackendError(format!("the 82599 model caught the driver: {}", violations.join("; "))));
+            }
         }
         self.idle = processed == 0 && drained_before;
         Ok(processed)

@@ -64,6 +64,9 @@ pub(super) fn receive(state: &mut PortState, memory: &DmaMemory) {
         // Write-back format: RSS/checksum fields (zero here), then status and length.
         words[0].store(0, Ordering::Relaxed);
         words[1].store(RX_DD | RX_EOP | (frame_len as u64) << 32, Ordering::Release);
+        if let Some(clock) = &state.clock {
+            clock.received(state.port, head);
+        }
         state.good_received += 1;
         state.set(RDH.at(0).offset, (head + 1) % count);
     }
@@ -111,6 +114,10 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
                 state.transmitted_count += 1;
                 if state.config.record_transmitted {
                     state.transmitted.push(frame.to_vec());
+                }
+                // Transmit queue `q` carries input port `q`'s frames.
+                if let Some(latency) = state.clock.as_ref().and_then(|clock| clock.transmitted(queue as usize, head)) {
+                    state.latencies.push(latency);
                 }
             }
             head = (head + 1) % count;

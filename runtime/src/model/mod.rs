@@ -9,6 +9,7 @@
 
 mod backend;
 mod engine;
+mod latency;
 mod registers;
 
 pub use backend::{ModelBackend, ModelFault, TrafficConfig};
@@ -30,11 +31,13 @@ pub struct ModelConfig {
     pub rx_fifo_frames: usize,
     /// Keep a copy of every transmitted frame (tests) or only count them.
     pub record_transmitted: bool,
+    /// Measure each frame's time from receive to transmit write-back.
+    pub record_latency: bool,
 }
 
 impl Default for ModelConfig {
     fn default() -> Self {
-        ModelConfig { reset_never_completes: false, link_never_up: false, rx_fifo_frames: 340, record_transmitted: true }
+        ModelConfig { reset_never_completes: false, link_never_up: false, rx_fifo_frames: 340, record_transmitted: true, record_latency: false }
     }
 }
 
@@ -45,7 +48,8 @@ pub struct Model {
 
 impl Model {
     pub fn new(ports: usize, memory: Arc<DmaMemory>, config: ModelConfig) -> Arc<Model> {
-        Arc::new(Model { memory, ports: (0..ports).map(|_| Mutex::new(PortState::new(config))).collect() })
+        let clock = config.record_latency.then(|| Arc::new(latency::LatencyClock::new(ports)));
+        Arc::new(Model { memory, ports: (0..ports).map(|port| Mutex::new(PortState::new(config, port, clock.clone()))).collect() })
     }
 
     fn port(&self, port: usize) -> MutexGuard<'_, PortState> {
@@ -90,6 +94,12 @@ impl Model {
     /// Frames transmitted on `port` since the last call (when recording).
     pub fn transmitted(&self, port: usize) -> Vec<Vec<u8>> {
         std::mem::take(&mut self.port(port).transmitted)
+    }
+
+    /// Receive-to-transmit latencies in ns measured since the last call
+    /// (with `record_latency`), in no particular order.
+    pub fn latencies(&self) -> Vec<u32> {
+        (0..self.ports.len()).flat_map(|p| std::mem::take(&mut self.port(p).latencies)).collect()
     }
 
     /// Frames transmitted on `port` in total.

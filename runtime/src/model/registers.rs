@@ -1,6 +1,7 @@
 //! The register file of one modelled port: reset values, side effects and
 //! the rules the datasheet sets on the order of accesses.
 
+use super::latency::LatencyClock;
 use super::ModelConfig;
 use crate::dma::DmaMemory;
 use crate::regs::*;
@@ -12,6 +13,10 @@ const REGISTER_SPACE: usize = 128 * 1024;
 
 pub(super) struct PortState {
     pub config: ModelConfig,
+    /// This port's number, for the latency clock.
+    pub port: usize,
+    pub clock: Option<Arc<LatencyClock>>,
+    pub latencies: Vec<u32>,
     /// Indexed by offset / 4: a lookup is one load, as on the device.
     values: Box<[u32]>,
     /// A global reset was requested and has not completed yet.
@@ -36,9 +41,12 @@ fn rx_queue(offset: u32, array: crate::regs::RegisterArray) -> bool {
 }
 
 impl PortState {
-    pub fn new(config: ModelConfig) -> PortState {
+    pub fn new(config: ModelConfig, port: usize, clock: Option<Arc<LatencyClock>>) -> PortState {
         let mut state = PortState {
             config,
+            port,
+            clock,
+            latencies: Vec::new(),
             values: vec![0; REGISTER_SPACE / 4].into_boxed_slice(),
             resetting: false,
             reset_done: false,
