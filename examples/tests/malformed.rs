@@ -89,7 +89,7 @@ const DAMAGES: &[Damage] = &[
     Damage {
         name: "IPv4 total length beyond the frame",
         break_frame: |f| {
-            [1usize, 2, 100, 65535 - (f.len() - 14)]
+            [1usize, 2, 100, 65535usize.saturating_sub(f.len().saturating_sub(14))]
                 .into_iter()
                 .flat_map(|extra| {
                     with_ipv4(f, move |b| {

@@ -8,9 +8,11 @@
 //! frames are offered as fast as the driver takes them and only throughput
 //! is measured; `latency` also times every frame (two clock reads per
 //! frame in the model), as does RATE_MPPS, which paces the offered load over
-//! all ports. `inline` steps the model in the driver's thread instead, so
-//! that callgrind, counting instructions inside the agent's poll only, sees
-//! no idle polls. Prints one line of `key=value` pairs for `bench/run`.
+//! all ports. `inline` steps the model in the driver's thread instead: no
+//! idle polls for callgrind, counting instructions inside the agent's poll
+//! only, and the time spent in the driver's poll alone is measured
+//! (`driver_ns_per_packet`). Prints one line of `key=value` pairs for
+//! `bench/run`.
 
 use nfc_examples::specs::{nop::Nop, router::Router};
 use nfc_runtime::backend::Backend;
@@ -30,6 +32,9 @@ fn measure<N: NetworkFunction>(mut nf: N, ports: usize, sizes: Vec<usize>, packe
         record_latency: latency,
     };
     let mut backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
+    if !threaded {
+        backend.time_driver();
+    }
     let mut latencies = Vec::with_capacity((packets as usize) * ports);
     let start = Instant::now();
     let mut polls = 0u64;
@@ -48,8 +53,10 @@ fn measure<N: NetworkFunction>(mut nf: N, ports: usize, sizes: Vec<usize>, packe
     latencies.sort_unstable();
     let percentile = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(0);
     let mpps = transmitted as f64 / elapsed / 1e6;
+    // With the model in line, the driver's own share: its poll alone.
+    let driver_ns = backend.driver_time().map_or(0.0, |t| t.as_nanos() as f64 / transmitted as f64);
     Ok(format!(
-        "transmitted={transmitted} missed={missed} seconds={elapsed:.3} mpps={mpps:.3} ns_per_packet={:.1} latency_p50_ns={} latency_p99_ns={} latency_samples={}",
+        "transmitted={transmitted} missed={missed} seconds={elapsed:.3} mpps={mpps:.3} ns_per_packet={:.1} driver_ns_per_packet={driver_ns:.1} latency_p50_ns={} latency_p99_ns={} latency_samples={}",
         1e3 / mpps,
         percentile(0.5),
         percentile(0.99),

@@ -56,6 +56,8 @@ pub struct ModelBackend {
     wire: Wire,
     idle: bool,
     polls: u64,
+    /// Time spent in the driver's poll alone, when measured.
+    driver_time: Option<std::time::Duration>,
     /// The device thread, when threaded; it owns the wire then.
     device: Option<(JoinHandle<()>, Arc<AtomicBool>, Arc<AtomicBool>)>,
 }
@@ -129,7 +131,7 @@ impl ModelBackend {
             started: std::time::Instant::now(),
             offered: vec![0; traffic.ports],
         };
-        let mut backend = ModelBackend { model, pipeline, wire, idle: false, polls: 0, device: None };
+        let mut backend = ModelBackend { model, pipeline, wire, idle: false, polls: 0, driver_time: None, device: None };
         if traffic.threaded {
             let stop = Arc::new(AtomicBool::new(false));
             let exhausted = Arc::new(AtomicBool::new(false));
@@ -149,6 +151,17 @@ impl ModelBackend {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// Start timing the driver's poll alone (its share of a run with the
+    /// model stepped in line): two clock reads per poll.
+    pub fn time_driver(&mut self) {
+        self.driver_time = Some(std::time::Duration::ZERO);
+    }
+
+    /// Time spent in the driver's poll since `time_driver`.
+    pub fn driver_time(&self) -> Option<std::time::Duration> {
+        self.driver_time
     }
 }
 
@@ -182,7 +195,15 @@ impl Backend for ModelBackend {
             self.wire.offer(&self.model);
             self.model.step();
         }
-        let processed = self.pipeline.poll(nf)?;
+        let processed = match &mut self.driver_time {
+            Some(total) => {
+                let start = std::time::Instant::now();
+                let processed = self.pipeline.poll(nf)?;
+                *total += start.elapsed();
+                processed
+            }
+            None => self.pipeline.poll(nf)?,
+        };
         if inline {
             self.model.step();
         }
