@@ -4,6 +4,19 @@
 
 pub mod handwritten;
 
+use nfc_runtime::{Frame, NetworkFunction, PortId};
+
+/// Runs `nf` once on a copy of `packet` arriving on `port`, in a buffer with
+/// room to grow (a pushed VLAN tag); returns the output ports as bits and the
+/// frame as the NF left it. The tests and the fuzzer compare NFs through it.
+pub fn process_copy<N: NetworkFunction>(nf: &mut N, port: PortId, packet: &[u8]) -> (u32, Vec<u8>) {
+    let mut buffer = packet.to_vec();
+    buffer.resize(packet.len() + 64, 0);
+    let mut frame = Frame::new(&mut buffer, packet.len());
+    let outputs = nf.process(port, &mut frame);
+    (outputs.bits(), frame.data().to_vec())
+}
+
 
 /// One module per spec in `nf-specs/`, each holding the generated type.
 pub mod specs {

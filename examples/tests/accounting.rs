@@ -11,12 +11,13 @@
 
 use nfc_compiler::interp::Interpreter;
 use nfc_compiler::testpkt;
+use nfc_examples::process_copy;
 use nfc_examples::specs::router::Router;
 use nfc_runtime::backend::Backend;
 use nfc_runtime::dma::DmaMemory;
 use nfc_runtime::driver::{Device, Pipeline, Timeouts};
 use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
-use nfc_runtime::{Frame, NetworkFunction};
+use nfc_runtime::NetworkFunction;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
@@ -75,14 +76,6 @@ fn frame_pool() -> Vec<Vec<u8>> {
     pool
 }
 
-fn reference_outputs(reference: &mut Interpreter, port: u8, frame: &[u8]) -> (u32, Vec<u8>) {
-    let mut buffer = frame.to_vec();
-    buffer.resize(frame.len() + 64, 0);
-    let mut view = Frame::new(&mut buffer, frame.len());
-    let outputs = reference.process(port, &mut view);
-    (outputs.bits(), view.data().to_vec())
-}
-
 #[test]
 fn every_packet_is_accounted_for_and_every_transmitted_byte_is_the_nfs() {
     let packets: u64 = std::env::var("NFC_ACCOUNTING_PACKETS").ok().and_then(|n| n.parse().ok()).unwrap_or(200_000);
@@ -102,7 +95,7 @@ fn every_packet_is_accounted_for_and_every_transmitted_byte_is_the_nfs() {
     let start = Instant::now();
 
     // Compares what left each port with what the reference made, in order.
-    let mut check_transmitted = |model: &Model, expected: &mut Vec<VecDeque<Vec<u8>>>, transmitted: &mut u64| {
+    let check_transmitted = |model: &Model, expected: &mut Vec<VecDeque<Vec<u8>>>, transmitted: &mut u64| {
         for (port, queue) in expected.iter_mut().enumerate() {
             for frame in model.transmitted(port) {
                 let want = queue.pop_front().unwrap_or_else(|| panic!("port {port} sent a frame the NF never made: {frame:02x?}"));
@@ -127,7 +120,7 @@ fn every_packet_is_accounted_for_and_every_transmitted_byte_is_the_nfs() {
                     missed += 1;
                     continue;
                 }
-                let (outputs, bytes) = reference_outputs(&mut reference, input as u8, frame);
+                let (outputs, bytes) = process_copy(&mut reference, input as u8, frame);
                 if outputs == 0 {
                     dropped += 1;
                 }

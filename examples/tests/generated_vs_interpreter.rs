@@ -7,7 +7,7 @@ use nfc_compiler::interp::Interpreter;
 use nfc_compiler::ir::{Field, Spec, Test, TestPacket};
 use nfc_compiler::{testcase, testpkt};
 use nfc_examples::specs;
-use nfc_runtime::{Frame, NetworkFunction};
+use nfc_runtime::NetworkFunction;
 use proptest::prelude::*;
 use std::cell::RefCell;
 use proptest::test_runner::{Config, TestRunner};
@@ -107,11 +107,7 @@ fn cases(spec: &Spec) -> impl Strategy<Value = Case> {
 }
 
 fn run(nf: &mut impl NetworkFunction, case: &Case) -> (u32, Vec<u8>) {
-    let mut buffer = case.packet.clone();
-    buffer.resize(case.packet.len() + 16, 0);
-    let mut frame = Frame::new(&mut buffer, case.packet.len());
-    let outputs = nf.process(case.in_port, &mut frame);
-    (outputs.bits(), frame.data().to_vec())
+    nfc_examples::process_copy(nf, case.in_port, &case.packet)
 }
 
 fn check<N: NetworkFunction>(name: &str, make: fn() -> N) {

@@ -8,12 +8,9 @@
 use nfc_compiler::interp::Interpreter;
 use nfc_compiler::ir::Spec;
 use nfc_compiler::testpkt;
-use nfc_examples::specs;
-use nfc_runtime::{Frame, NetworkFunction};
+use nfc_examples::{process_copy, specs};
+use nfc_runtime::NetworkFunction;
 use std::collections::BTreeSet;
-
-/// Room the buffer has past the frame, as in the driver (push_vlan needs 4).
-const HEADROOM: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Outcome {
@@ -123,14 +120,6 @@ fn load(name: &str) -> Spec {
     nfc_compiler::compile_file(path.as_ref()).unwrap_or_else(|e| panic!("{name}: {e:?}")).spec
 }
 
-fn run(nf: &mut impl NetworkFunction, port: u8, packet: &[u8]) -> (u32, Vec<u8>) {
-    let mut buffer = packet.to_vec();
-    buffer.resize(packet.len() + HEADROOM, 0);
-    let mut frame = Frame::new(&mut buffer, packet.len());
-    let outputs = nf.process(port, &mut frame);
-    (outputs.bits(), frame.data().to_vec())
-}
-
 /// Folded one's-complement sum of an IPv4 header (0xffff when its checksum is right).
 fn header_sum(frame: &[u8]) -> u16 {
     let header = &frame[14..ipv4_l4(frame)];
@@ -155,10 +144,10 @@ fn outcomes<N: NetworkFunction>(name: &str, mut nf: N) -> Table {
             let mut outcomes = BTreeSet::new();
             for case in &spec.tests {
                 let good = testpkt::build(&case.packet);
-                let good_outputs = run(&mut Interpreter::new(&spec), port, &good).0;
+                let good_outputs = process_copy(&mut Interpreter::new(&spec), port, &good).0;
                 for broken in (damage.break_frame)(&good) {
-                    let (outputs, bytes) = run(&mut nf, port, &broken);
-                    let reference = run(&mut interpreter, port, &broken);
+                    let (outputs, bytes) = process_copy(&mut nf, port, &broken);
+                    let reference = process_copy(&mut interpreter, port, &broken);
                     assert_eq!((outputs, &bytes), (reference.0, &reference.1), "{name}, {}: generated and interpreter differ on {broken:02x?}", damage.name);
                     if damage.harmless {
                         assert_eq!(outputs, good_outputs, "{name}, {}: {broken:02x?} left by other ports than the undamaged frame", damage.name);

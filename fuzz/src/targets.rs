@@ -2,6 +2,7 @@
 
 use nfc_compiler::interp::Interpreter;
 use nfc_compiler::ir::Spec;
+use nfc_examples::process_copy;
 use nfc_runtime::capture::CaptureReader;
 use nfc_runtime::{Frame, Headers, NetworkFunction, TtlOutcome};
 use std::collections::hash_map::DefaultHasher;
@@ -182,14 +183,6 @@ impl<N: NetworkFunction> Nf<N> {
     }
 }
 
-fn process(nf: &mut impl NetworkFunction, port: u8, packet: &[u8]) -> (u32, Vec<u8>) {
-    let mut buffer = packet.to_vec();
-    buffer.resize(BUFFER.max(packet.len()) + 64, 0);
-    let mut frame = Frame::new(&mut buffer, packet.len());
-    let outputs = nf.process(port, &mut frame);
-    (outputs.bits(), frame.data().to_vec())
-}
-
 impl<N: NetworkFunction> Target for Nf<N> {
     fn name(&self) -> String {
         self.name.clone()
@@ -204,8 +197,8 @@ impl<N: NetworkFunction> Target for Nf<N> {
         let Some((&port, packet)) = data.split_first() else { return 0 };
         let port = port % self.ports;
         let before: Vec<u64> = self.generated.counters().iter().map(|c| c.packets).collect();
-        let generated = process(&mut self.generated, port, packet);
-        let reference = process(&mut self.interpreter, port, packet);
+        let generated = process_copy(&mut self.generated, port, packet);
+        let reference = process_copy(&mut self.interpreter, port, packet);
         assert_eq!(generated, reference, "{}: generated code and interpreter differ on port {port}", self.name);
         assert_eq!(self.generated.counters(), self.interpreter.counters(), "{}: counters differ", self.name);
         let counted: Vec<usize> = self.generated.counters().iter().zip(&before).enumerate().filter(|(_, (c, b))| c.packets != **b).map(|(i, _)| i).collect();
@@ -290,7 +283,7 @@ fn message_kind(message: &str) -> String {
 fn exercise(spec: &Spec) {
     let mut nf = Interpreter::new(spec);
     for (i, frame) in packet_seeds().iter().take(8).enumerate() {
-        process(&mut nf, (i % spec.ports.len().max(1)) as u8, frame);
+        process_copy(&mut nf, (i % spec.ports.len().max(1)) as u8, frame);
     }
 }
 
