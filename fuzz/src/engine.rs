@@ -105,13 +105,17 @@ pub fn fuzz(target: &mut dyn Target, options: &Options, mut progress: impl FnMut
     loop {
         let limit_reached = options.executions.is_some_and(|n| report.executions >= n) || options.duration.is_some_and(|d| start.elapsed() >= d);
         let seed = pending_seeds.next();
-        if seed.is_none() && limit_reached {
+        let mutated = seed.is_none();
+        if mutated && limit_reached {
             break;
         }
         match seed {
             Some(seed) => input = seed,
             None => {
-                input.clone_from(&corpus[rng.below(corpus.len())]);
+                match corpus.len() {
+                    0 => input.clear(),
+                    n => input.clone_from(&corpus[rng.below(n)]),
+                }
                 mutator.mutate(&mut input, &corpus);
             }
         }
@@ -124,7 +128,7 @@ pub fn fuzz(target: &mut dyn Target, options: &Options, mut progress: impl FnMut
                 if (signatures.insert(signature) || corpus.is_empty()) && corpus.len() < MAX_CORPUS {
                     corpus.push(input.clone());
                     // Seeds are already known; only what mutation found is saved.
-                    if options.save && pending_seeds.len() == 0 && kept.len() < MAX_SAVED {
+                    if options.save && mutated && kept.len() < MAX_SAVED {
                         kept.push(input.clone());
                     }
                 }
