@@ -60,7 +60,13 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Check { spec } => match load(&spec) {
             Some(checked) => {
-                println!("{}: ok ({} rules, {} tables, {} test cases)", spec.display(), checked.spec.rules.len(), checked.spec.tables.len(), checked.spec.tests.len());
+                println!(
+                    "{}: ok ({} rules, {} tables, {} test cases)",
+                    spec.display(),
+                    checked.spec.rules.len(),
+                    checked.spec.tables.len(),
+                    checked.spec.tests.len()
+                );
                 ExitCode::SUCCESS
             }
             None => ExitCode::FAILURE,
@@ -92,19 +98,32 @@ fn main() -> ExitCode {
                 failed += failures.len();
             }
             println!("{passed} passed, {failed} failed");
-            if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Command::Run { spec, options } => {
             let Some(checked) = load(&spec) else { return ExitCode::FAILURE };
             let ports: Vec<&str> = checked.spec.ports.iter().map(|port| port.name.as_str()).collect();
             let program = format!("nfc run {}", spec.display());
-            nfc_runtime::app::main_with_args(&checked.spec.name, &ports, Interpreter::new(&checked.spec), &program, options)
+            nfc_runtime::app::main_with_args(
+                &checked.spec.name,
+                &ports,
+                Interpreter::new(&checked.spec),
+                &program,
+                options,
+            )
         }
         Command::Synth { kind, size, seed } => {
-            print!("{}", match kind {
-                SynthKind::Router => nfc_compiler::synth::router(size, seed),
-                SynthKind::Acl => nfc_compiler::synth::acl(size, seed),
-            });
+            print!(
+                "{}",
+                match kind {
+                    SynthKind::Router => nfc_compiler::synth::router(size, seed),
+                    SynthKind::Acl => nfc_compiler::synth::acl(size, seed),
+                }
+            );
             ExitCode::SUCCESS
         }
     }

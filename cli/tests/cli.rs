@@ -6,12 +6,22 @@ use std::process::Command;
 fn nfc(args: &[&str]) -> (bool, String, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let output = Command::new(env!("CARGO_BIN_EXE_nfc")).args(args).current_dir(root).output().expect("nfc runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).into(), String::from_utf8_lossy(&output.stderr).into())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
 }
 
 #[test]
 fn test_runs_every_shipped_specs_cases() {
-    let specs = ["nf-specs/nop.toml", "nf-specs/l2fwd.toml", "nf-specs/router.toml", "nf-specs/firewall.toml", "nf-specs/vlan.toml"];
+    let specs = [
+        "nf-specs/nop.toml",
+        "nf-specs/l2fwd.toml",
+        "nf-specs/router.toml",
+        "nf-specs/firewall.toml",
+        "nf-specs/vlan.toml",
+    ];
     let mut args = vec!["test"];
     args.extend(specs);
     let (ok, stdout, stderr) = nfc(&args);
@@ -23,7 +33,12 @@ fn test_runs_every_shipped_specs_cases() {
 fn check_reports_every_error_with_its_position_and_fails() {
     let (ok, _, stderr) = nfc(&["check", "compiler/tests/ui/every_error_at_once.toml"]);
     assert!(!ok);
-    assert!(stderr.contains("compiler/tests/ui/every_error_at_once.toml:7:23: error: found range `53-21`, expected low <= high"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "compiler/tests/ui/every_error_at_once.toml:7:23: error: found range `53-21`, expected low <= high"
+        ),
+        "{stderr}"
+    );
     assert!(stderr.contains("8 error(s)"), "{stderr}");
 }
 
@@ -78,17 +93,10 @@ fn run_interprets_a_spec_on_captures_like_the_compiled_router_did_live() {
     ]);
     assert!(ok, "{stdout}{stderr}");
     assert!(stdout.contains("rule routes/hit: "), "{stdout}");
-    for (ours, live) in [
-        (&lan_out, "router-lan-live-out.pcap"),
-        (&wan_out, "router-wan-live-out.pcap"),
-    ] {
+    for (ours, live) in [(&lan_out, "router-lan-live-out.pcap"), (&wan_out, "router-wan-live-out.pcap")] {
         let expected = frames(&root.join("examples/captures").join(live));
         assert!(expected.len() >= 8, "{live} holds too little traffic");
-        assert!(
-            frames(ours) == expected,
-            "{} differs from {live}",
-            ours.display()
-        );
+        assert!(frames(ours) == expected, "{} differs from {live}", ours.display());
     }
     std::fs::remove_dir_all(&out).unwrap();
 }
@@ -97,21 +105,13 @@ fn run_interprets_a_spec_on_captures_like_the_compiled_router_did_live() {
 fn run_shows_the_runtime_options_under_the_spec_name() {
     let (ok, stdout, _) = nfc(&["run", "nf-specs/router.toml", "--help"]);
     assert!(ok);
-    assert!(
-        stdout.contains("Usage: nfc run nf-specs/router.toml"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Usage: nfc run nf-specs/router.toml"), "{stdout}");
     assert!(stdout.contains("--pcap-in"), "{stdout}");
 }
 
 #[test]
 fn run_refuses_a_broken_spec_before_touching_any_port() {
-    let (ok, _, stderr) = nfc(&[
-        "run",
-        "compiler/tests/ui/every_error_at_once.toml",
-        "--packets",
-        "10",
-    ]);
+    let (ok, _, stderr) = nfc(&["run", "compiler/tests/ui/every_error_at_once.toml", "--packets", "10"]);
     assert!(!ok);
     assert!(stderr.contains("8 error(s)"), "{stderr}");
 }

@@ -26,7 +26,10 @@ pub fn names(spec: &Spec) -> Vec<Finding> {
             findings.push(Finding {
                 severity: Severity::Error,
                 about: Subject::Rule(j),
-                message: format!("found rule name `{}` twice, expected unique rule names (counters are named after them)", rule.name),
+                message: format!(
+                    "found rule name `{}` twice, expected unique rule names (counters are named after them)",
+                    rule.name
+                ),
             });
         }
     }
@@ -51,7 +54,10 @@ pub fn shadowing(spec: &Spec) -> Vec<Finding> {
             findings.push(Finding {
                 severity: Severity::Warning,
                 about: Subject::Rule(j),
-                message: format!("rule `{}` is shadowed by earlier rule `{}`: every packet it matches is matched there first", rule.name, spec.rules[i].name),
+                message: format!(
+                    "rule `{}` is shadowed by earlier rule `{}`: every packet it matches is matched there first",
+                    rule.name, spec.rules[i].name
+                ),
             });
         }
     }

@@ -52,7 +52,13 @@ impl<'a> Reporter<'a> {
 
     pub fn report(&mut self, severity: Severity, offset: usize, message: impl Into<String>) {
         let (line, column) = self.position(offset);
-        self.diagnostics.push(Diagnostic { severity, file: self.file.to_owned(), line, column, message: message.into() });
+        self.diagnostics.push(Diagnostic {
+            severity,
+            file: self.file.to_owned(),
+            line,
+            column,
+            message: message.into(),
+        });
     }
 
     pub fn error(&mut self, offset: usize, message: impl Into<String>) {

@@ -57,7 +57,9 @@ pub fn router(prefixes: usize, seed: u64) -> String {
     let mut spec = String::new();
     writeln!(spec, "# Synthetic router: {prefixes} prefixes + default, seed {seed} (nfc synth).").unwrap();
     spec.push_str("name = \"router_scale\"\nports = [\"lan\", \"wan\", \"dmz\"]\n\n");
-    spec.push_str("[[rule]]\nname = \"ipv4\"\nmatch = { \"eth.type\" = \"ipv4\" }\noutput = { table = \"routes\" }\n\n");
+    spec.push_str(
+        "[[rule]]\nname = \"ipv4\"\nmatch = { \"eth.type\" = \"ipv4\" }\noutput = { table = \"routes\" }\n\n",
+    );
     spec.push_str("[default]\noutput = \"drop\"\n\n");
     spec.push_str("[[table]]\nname = \"routes\"\nkind = \"lpm\"\nkey = \"ipv4.dst\"\ndefault = { output = \"drop\" }\nentries = [\n");
     let ports = ["lan", "wan", "dmz"];
@@ -105,7 +107,8 @@ pub fn acl(rules: usize, seed: u64) -> String {
         if let Some(l4) = l4 {
             conditions.push(format!("\"ip.proto\" = \"{l4}\""));
             match random.below(10) {
-                0..=5 => conditions.push(format!("\"{l4}.dst\" = {}", [22, 25, 53, 80, 123, 443, 8080][random.below(7) as usize])),
+                0..=5 => conditions
+                    .push(format!("\"{l4}.dst\" = {}", [22, 25, 53, 80, 123, 443, 8080][random.below(7) as usize])),
                 6..=7 => {
                     let low = 1024 + random.below(30_000);
                     conditions.push(format!("\"{l4}.dst\" = \"{low}-{}\"", low + random.below(20_000)));
@@ -114,7 +117,12 @@ pub fn acl(rules: usize, seed: u64) -> String {
             }
         }
         let output = if random.chance(25) { "drop" } else { "inside" };
-        writeln!(spec, "\n[[rule]]\nname = \"r{index}\"\nmatch = {{ {} }}\noutput = \"{output}\"", conditions.join(", ")).unwrap();
+        writeln!(
+            spec,
+            "\n[[rule]]\nname = \"r{index}\"\nmatch = {{ {} }}\noutput = \"{output}\"",
+            conditions.join(", ")
+        )
+        .unwrap();
     }
     spec
 }

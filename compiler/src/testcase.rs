@@ -17,7 +17,10 @@ pub struct Failure {
 
 /// Runs every test case of `spec` through `nf`; returns the failures.
 pub fn run(spec: &Spec, nf: &mut impl NetworkFunction) -> Vec<Failure> {
-    spec.tests.iter().filter_map(|case| check(spec, case, nf).err().map(|reason| Failure { name: case.name.clone(), reason })).collect()
+    spec.tests
+        .iter()
+        .filter_map(|case| check(spec, case, nf).err().map(|reason| Failure { name: case.name.clone(), reason }))
+        .collect()
 }
 
 fn check(spec: &Spec, case: &TestCase, nf: &mut impl NetworkFunction) -> Result<(), String> {
@@ -58,9 +61,7 @@ fn port_list(spec: &Spec, bits: u32) -> String {
     if bits == 0 {
         return "drop".to_owned();
     }
-    let names: Vec<&str> = (0..32)
-        .filter(|i| bits & (1 << i) != 0)
-        .map(|i| spec.ports.get(i).map_or("?", |p| p.name.as_str()))
-        .collect();
+    let names: Vec<&str> =
+        (0..32).filter(|i| bits & (1 << i) != 0).map(|i| spec.ports.get(i).map_or("?", |p| p.name.as_str())).collect();
     format!("[{}]", names.join(", "))
 }

@@ -61,7 +61,10 @@ fn from_fields(fields: &[(Field, u128)], payload_len: usize) -> Vec<u8> {
     let ipv4 = !ipv6
         && (eth_type == Some(0x0800)
             || has(&|f| {
-                !matches!(f, Field::InPort | Field::EthDst | Field::EthSrc | Field::EthType | Field::VlanId | Field::VlanPcp)
+                !matches!(
+                    f,
+                    Field::InPort | Field::EthDst | Field::EthSrc | Field::EthType | Field::VlanId | Field::VlanPcp
+                )
             }));
     let l4 = if has(&|f| matches!(f, Field::TcpSrc | Field::TcpDst | Field::TcpFlags)) {
         L4::Tcp
@@ -202,7 +205,8 @@ mod tests {
 
     #[test]
     fn tcp_over_vlan_over_ipv6() {
-        let bytes = fields(&[(Field::VlanId, 42), (Field::Ipv6Dst, 1), (Field::TcpDst, 443), (Field::TcpFlags, 0x02)], 0);
+        let bytes =
+            fields(&[(Field::VlanId, 42), (Field::Ipv6Dst, 1), (Field::TcpDst, 443), (Field::TcpFlags, 0x02)], 0);
         let packet = SlicedPacket::from_ethernet(&bytes).expect("etherparse accepts it");
         let Some(NetSlice::Ipv6(ip)) = &packet.net else { panic!("not IPv6") };
         let Some(TransportSlice::Tcp(tcp)) = &packet.transport else { panic!("not TCP") };

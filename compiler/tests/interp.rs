@@ -49,8 +49,16 @@ fn router() -> Spec {
     };
     spec(
         vec![
-            Rule { name: "dns".into(), conditions: vec![exact(Field::UdpDst, 53)], decision: decision(vec![], Target::InPort) },
-            Rule { name: "ipv4".into(), conditions: vec![exact(Field::EthType, 0x0800)], decision: decision(vec![], Target::Table(0)) },
+            Rule {
+                name: "dns".into(),
+                conditions: vec![exact(Field::UdpDst, 53)],
+                decision: decision(vec![], Target::InPort),
+            },
+            Rule {
+                name: "ipv4".into(),
+                conditions: vec![exact(Field::EthType, 0x0800)],
+                decision: decision(vec![], Target::Table(0)),
+            },
         ],
         vec![Table {
             name: "routes".into(),

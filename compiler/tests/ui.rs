@@ -9,7 +9,11 @@ use std::path::Path;
 fn broken_specs_fail_with_pinned_diagnostics() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui");
     let bless = std::env::var_os("NFC_BLESS").is_some();
-    let mut specs: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    let mut specs: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
     specs.sort();
     assert!(specs.len() >= 40, "the UI corpus went missing");
     let mut mismatches = Vec::new();

@@ -155,7 +155,16 @@ impl NetworkFunction for Firewall {
         }
         self.count(7, len, Outputs::DROP)
     }
-    counters!("no_telnet", "ping", "outbound", "inbound_services", "inbound_web", "inbound_replies", "inbound_dns", "default");
+    counters!(
+        "no_telnet",
+        "ping",
+        "outbound",
+        "inbound_services",
+        "inbound_web",
+        "inbound_replies",
+        "inbound_dns",
+        "default"
+    );
 }
 
 #[derive(Default)]

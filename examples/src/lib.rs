@@ -17,7 +17,6 @@ pub fn process_copy<N: NetworkFunction>(nf: &mut N, port: PortId, packet: &[u8])
     (outputs.bits(), frame.data().to_vec())
 }
 
-
 /// One module per spec in `nf-specs/`, each holding the generated type.
 pub mod specs {
     pub mod nop {

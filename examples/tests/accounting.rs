@@ -51,7 +51,9 @@ fn ipv4_checksum(frame: &mut [u8]) {
 /// The router spec's test packets, readdressed to every route and the
 /// default one, with TTLs that expire, plus non-IPv4 and truncated frames.
 fn frame_pool() -> Vec<Vec<u8>> {
-    let spec = nfc_compiler::compile_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../nf-specs/router.toml").as_ref()).unwrap().spec;
+    let spec = nfc_compiler::compile_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../nf-specs/router.toml").as_ref())
+        .unwrap()
+        .spec;
     let mut pool = Vec::new();
     for case in &spec.tests {
         let base = testpkt::build(&case.packet);
@@ -79,14 +81,17 @@ fn frame_pool() -> Vec<Vec<u8>> {
 #[test]
 fn every_packet_is_accounted_for_and_every_transmitted_byte_is_the_nfs() {
     let packets: u64 = std::env::var("NFC_ACCOUNTING_PACKETS").ok().and_then(|n| n.parse().ok()).unwrap_or(200_000);
-    let spec = nfc_compiler::compile_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../nf-specs/router.toml").as_ref()).unwrap().spec;
+    let spec = nfc_compiler::compile_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../nf-specs/router.toml").as_ref())
+        .unwrap()
+        .spec;
     let mut reference = Interpreter::new(&spec);
     let mut nf = Router::new();
     let pool = frame_pool();
 
     let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(PORTS), 0x3_0000_0000));
     let model = Model::new(PORTS, Arc::clone(&memory), ModelConfig::default());
-    let devices = (0..PORTS).map(|p| Device::init_with(model.registers(p), Timeouts::default()).expect("init")).collect();
+    let devices =
+        (0..PORTS).map(|p| Device::init_with(model.registers(p), Timeouts::default()).expect("init")).collect();
     let mut pipeline = Pipeline::new(devices, memory).expect("pipeline");
 
     let mut expected: Vec<VecDeque<Vec<u8>>> = vec![VecDeque::new(); PORTS];
@@ -98,7 +103,9 @@ fn every_packet_is_accounted_for_and_every_transmitted_byte_is_the_nfs() {
     let check_transmitted = |model: &Model, expected: &mut Vec<VecDeque<Vec<u8>>>, transmitted: &mut u64| {
         for (port, queue) in expected.iter_mut().enumerate() {
             for frame in model.transmitted(port) {
-                let want = queue.pop_front().unwrap_or_else(|| panic!("port {port} sent a frame the NF never made: {frame:02x?}"));
+                let want = queue
+                    .pop_front()
+                    .unwrap_or_else(|| panic!("port {port} sent a frame the NF never made: {frame:02x?}"));
                 assert_eq!(frame, want, "port {port}: frame {transmitted} differs from the NF's");
                 *transmitted += 1;
             }
@@ -124,9 +131,9 @@ fn every_packet_is_accounted_for_and_every_transmitted_byte_is_the_nfs() {
                 if outputs == 0 {
                     dropped += 1;
                 }
-                for port in 0..PORTS {
+                for (port, queue) in expected.iter_mut().enumerate() {
                     if outputs & (1 << port) != 0 {
-                        expected[port].push_back(bytes.clone());
+                        queue.push_back(bytes.clone());
                     }
                 }
             }
@@ -150,7 +157,8 @@ fn every_packet_is_accounted_for_and_every_transmitted_byte_is_the_nfs() {
 
     let stats = pipeline.stats();
     let sum = |f: fn(&nfc_runtime::backend::PortStats) -> u64| stats.iter().map(f).sum::<u64>();
-    let (rx, tx, nf_dropped, device_missed) = (sum(|s| s.rx_packets), sum(|s| s.tx_packets), sum(|s| s.nf_dropped), sum(|s| s.missed));
+    let (rx, tx, nf_dropped, device_missed) =
+        (sum(|s| s.rx_packets), sum(|s| s.tx_packets), sum(|s| s.nf_dropped), sum(|s| s.missed));
     let names = nf.counter_names();
     let counter = |name: &str| nf.counters()[names.iter().position(|n| *n == name).unwrap()].packets;
     println!(

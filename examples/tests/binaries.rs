@@ -14,7 +14,9 @@ fn a_missing_pci_device_is_one_clear_error() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     // Which check fails first depends on the machine: root, then hugepages, then the device.
     assert!(
-        stderr.contains("needs root") || stderr.contains("hugepages") || stderr.contains("there is no PCI device ffff:ff:1f.7"),
+        stderr.contains("needs root")
+            || stderr.contains("hugepages")
+            || stderr.contains("there is no PCI device ffff:ff:1f.7"),
         "{stderr}"
     );
 }
@@ -42,7 +44,8 @@ fn a_missing_interface_is_one_clear_error() {
 
 #[test]
 fn the_model_run_ends_with_a_summary_of_ports_and_rules() {
-    let output = Command::new(env!("CARGO_BIN_EXE_nop")).args(["--packets", "5000", "--quiet"]).output().expect("nop runs");
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_nop")).args(["--packets", "5000", "--quiet"]).output().expect("nop runs");
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("port left: rx 5000 packets (300000 bytes), tx 5000 packets"), "{stdout}");
@@ -51,9 +54,7 @@ fn the_model_run_ends_with_a_summary_of_ports_and_rules() {
 }
 
 fn capture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("captures")
-        .join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures").join(name)
 }
 
 /// The bundled capture forwarded by nop: every frame comes out unchanged,
@@ -70,32 +71,14 @@ fn nop_forwards_a_capture_into_a_pcap_that_tshark_reads() {
         .arg("--quiet")
         .output()
         .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        stdout.contains("rule left_to_right: 54 packets, 51467 bytes"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("rule left_to_right: 54 packets, 51467 bytes"), "{stdout}");
     let tshark = |file: &std::path::Path| {
         Command::new("tshark")
             .arg("-r")
             .arg(file)
-            .args([
-                "-T",
-                "fields",
-                "-e",
-                "frame.len",
-                "-e",
-                "frame.protocols",
-                "-e",
-                "data.data",
-                "-e",
-                "ip.checksum",
-            ])
+            .args(["-T", "fields", "-e", "frame.len", "-e", "frame.protocols", "-e", "data.data", "-e", "ip.checksum"])
             .output()
     };
     match tshark(&output) {
@@ -103,11 +86,7 @@ fn nop_forwards_a_capture_into_a_pcap_that_tshark_reads() {
             let theirs = tshark(&input).unwrap();
             let ours = String::from_utf8_lossy(&ours.stdout).into_owned();
             assert_eq!(ours.lines().count(), 54, "{ours}");
-            assert_eq!(
-                ours,
-                String::from_utf8_lossy(&theirs.stdout),
-                "tshark sees other frames than went in"
-            );
+            assert_eq!(ours, String::from_utf8_lossy(&theirs.stdout), "tshark sees other frames than went in");
         }
         _ => {
             eprintln!("tshark is not installed: checked the summary only (apt-get install tshark)")
@@ -121,16 +100,20 @@ fn nop_forwards_a_capture_into_a_pcap_that_tshark_reads() {
 #[test]
 fn a_truncated_capture_names_the_file_and_offset() {
     let whole = std::fs::read(capture("router-lan-in.pcap")).unwrap();
-    for (cut, offset, what) in [
-        (1000, 939, "the record here needs 146 more bytes"),
-        (10, 4, "the pcap file header here needs 14 more bytes"),
-    ] {
-        let file =
-            std::env::temp_dir().join(format!("nfc-truncated-{cut}-{}.pcap", std::process::id()));
+    for (cut, offset, what) in
+        [(1000, 939, "the record here needs 146 more bytes"), (10, 4, "the pcap file header here needs 14 more bytes")]
+    {
+        let file = std::env::temp_dir().join(format!("nfc-truncated-{cut}-{}.pcap", std::process::id()));
         std::fs::write(&file, &whole[..cut]).unwrap();
         let (code, stderr) = nop(&["--pcap-in", &format!("left={}", file.display()), "--quiet"]);
         assert_eq!(code, 1, "{stderr}");
-        assert_eq!(stderr.trim(), format!("nop: {}: at byte offset {offset}: the capture is truncated: {what} than the file has", file.display()));
+        assert_eq!(
+            stderr.trim(),
+            format!(
+                "nop: {}: at byte offset {offset}: the capture is truncated: {what} than the file has",
+                file.display()
+            )
+        );
         std::fs::remove_file(file).unwrap();
     }
 }

@@ -38,18 +38,27 @@ fn is_root() -> bool {
 
 /// The first PCI device of this machine, which is not an 82599 here.
 fn some_pci_device() -> Option<(String, String)> {
-    let mut devices: Vec<_> = std::fs::read_dir("/sys/bus/pci/devices").ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let mut devices: Vec<_> =
+        std::fs::read_dir("/sys/bus/pci/devices").ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     devices.sort();
     devices.into_iter().find_map(|path| {
-        let id = |file: &str| std::fs::read_to_string(path.join(file)).ok().map(|s| s.trim().trim_start_matches("0x").to_owned());
+        let id = |file: &str| {
+            std::fs::read_to_string(path.join(file)).ok().map(|s| s.trim().trim_start_matches("0x").to_owned())
+        };
         let (vendor, device) = (id("vendor")?, id("device")?);
-        (vendor != "8086" || !["10fb", "10fc", "1557", "154d", "10f7", "1517", "10f8", "10f9", "151c", "1529", "152a", "1507", "154a", "1558"].contains(&device.as_str()))
-            .then(|| (path.file_name().unwrap().to_string_lossy().into_owned(), format!("{vendor}:{device}")))
+        (vendor != "8086"
+            || ![
+                "10fb", "10fc", "1557", "154d", "10f7", "1517", "10f8", "10f9", "151c", "1529", "152a", "1507", "154a",
+                "1558",
+            ]
+            .contains(&device.as_str()))
+        .then(|| (path.file_name().unwrap().to_string_lossy().into_owned(), format!("{vendor}:{device}")))
     })
 }
 
 fn hugepages_free() -> bool {
-    std::fs::read_to_string("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages").is_ok_and(|n| n.trim().parse::<u64>().unwrap_or(0) >= 1)
+    std::fs::read_to_string("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages")
+        .is_ok_and(|n| n.trim().parse::<u64>().unwrap_or(0) >= 1)
 }
 
 fn model(fault: &str) -> Vec<String> {

@@ -9,8 +9,8 @@ use nfc_compiler::{testcase, testpkt};
 use nfc_examples::specs;
 use nfc_runtime::NetworkFunction;
 use proptest::prelude::*;
-use std::cell::RefCell;
 use proptest::test_runner::{Config, TestRunner};
+use std::cell::RefCell;
 
 fn load(name: &str) -> Spec {
     let path = format!("{}/../nf-specs/{name}.toml", env!("CARGO_MANIFEST_DIR"));
@@ -87,16 +87,21 @@ fn cases(spec: &Spec) -> impl Strategy<Value = Case> {
     let pool = interesting_values(spec);
     let per_rule = satisfying_values(spec);
     let pool_again = pool.clone();
-    let targeted = (any::<prop::sample::Index>(), proptest::collection::vec(any::<prop::sample::Index>(), 0..2), 0usize..40)
-        .prop_map(move |(rule, extra, payload_len)| {
-            let mut fields = per_rule.get(rule.index(per_rule.len().max(1))).cloned().unwrap_or_default();
-            fields.extend(extra.iter().map(|i| pool_again[i.index(pool_again.len())]).filter(|(f, _)| *f != Field::InPort));
+    let targeted =
+        (any::<prop::sample::Index>(), proptest::collection::vec(any::<prop::sample::Index>(), 0..2), 0usize..40)
+            .prop_map(move |(rule, extra, payload_len)| {
+                let mut fields = per_rule.get(rule.index(per_rule.len().max(1))).cloned().unwrap_or_default();
+                fields.extend(
+                    extra.iter().map(|i| pool_again[i.index(pool_again.len())]).filter(|(f, _)| *f != Field::InPort),
+                );
+                testpkt::build(&TestPacket::Fields { fields, payload_len })
+            });
+    let realistic = (proptest::collection::vec(any::<prop::sample::Index>(), 0..6), 0usize..40).prop_map(
+        move |(picks, payload_len)| {
+            let fields = picks.iter().map(|i| pool[i.index(pool.len())]).filter(|(f, _)| *f != Field::InPort).collect();
             testpkt::build(&TestPacket::Fields { fields, payload_len })
-        });
-    let realistic = (proptest::collection::vec(any::<prop::sample::Index>(), 0..6), 0usize..40).prop_map(move |(picks, payload_len)| {
-        let fields = picks.iter().map(|i| pool[i.index(pool.len())]).filter(|(f, _)| *f != Field::InPort).collect();
-        testpkt::build(&TestPacket::Fields { fields, payload_len })
-    });
+        },
+    );
     let packet = prop_oneof![
         4 => realistic.clone(),
         3 => targeted,
@@ -181,7 +186,8 @@ fn vlan() {
 /// classifier) instead of inline branches; same oracle, same bar.
 #[test]
 fn router_with_a_thousand_prefixes() {
-    let spec = nfc_compiler::frontend::toml::parse("router_scale.toml", nfc_examples::scale::router::SPEC).unwrap().spec;
+    let spec =
+        nfc_compiler::frontend::toml::parse("router_scale.toml", nfc_examples::scale::router::SPEC).unwrap().spec;
     assert!(spec.tables[0].entries.len() > nfc_compiler::codegen::LARGE);
     check_spec("router_scale", &spec, nfc_examples::scale::router::RouterScale::new);
 }

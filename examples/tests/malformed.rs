@@ -59,7 +59,11 @@ fn vlan_tags(frame: &[u8], vids: &[u16]) -> Vec<u8> {
 
 const DAMAGES: &[Damage] = &[
     Damage { name: "zero-length frame", break_frame: |_| vec![vec![]], harmless: false },
-    Damage { name: "cut inside the Ethernet header", break_frame: |f| (1..14.min(f.len())).map(|n| f[..n].to_vec()).collect(), harmless: false },
+    Damage {
+        name: "cut inside the Ethernet header",
+        break_frame: |f| (1..14.min(f.len())).map(|n| f[..n].to_vec()).collect(),
+        harmless: false,
+    },
     Damage {
         // Every cut of an IPv4 packet after its Ethernet header: the IPv4
         // total length then exceeds the frame.
@@ -103,7 +107,12 @@ const DAMAGES: &[Damage] = &[
         name: "bad TCP/UDP/ICMP checksum",
         break_frame: |f| {
             with_ipv4(f, |b| {
-                let at = ipv4_l4(b) + match b[23] { 6 => 16, 17 => 6, _ => 2 };
+                let at = ipv4_l4(b)
+                    + match b[23] {
+                        6 => 16,
+                        17 => 6,
+                        _ => 2,
+                    };
                 if at + 1 < b.len() {
                     b[at] ^= 0xa5;
                 }
@@ -111,8 +120,16 @@ const DAMAGES: &[Damage] = &[
         },
         harmless: true,
     },
-    Damage { name: "two VLAN tags (QinQ)", break_frame: |f| if f.len() >= 14 { vec![vlan_tags(f, &[100, 200])] } else { vec![] }, harmless: false },
-    Damage { name: "three VLAN tags", break_frame: |f| if f.len() >= 14 { vec![vlan_tags(f, &[100, 200, 300])] } else { vec![] }, harmless: false },
+    Damage {
+        name: "two VLAN tags (QinQ)",
+        break_frame: |f| if f.len() >= 14 { vec![vlan_tags(f, &[100, 200])] } else { vec![] },
+        harmless: false,
+    },
+    Damage {
+        name: "three VLAN tags",
+        break_frame: |f| if f.len() >= 14 { vec![vlan_tags(f, &[100, 200, 300])] } else { vec![] },
+        harmless: false,
+    },
 ];
 
 fn load(name: &str) -> Spec {
@@ -148,9 +165,18 @@ fn outcomes<N: NetworkFunction>(name: &str, mut nf: N) -> Table {
                 for broken in (damage.break_frame)(&good) {
                     let (outputs, bytes) = process_copy(&mut nf, port, &broken);
                     let reference = process_copy(&mut interpreter, port, &broken);
-                    assert_eq!((outputs, &bytes), (reference.0, &reference.1), "{name}, {}: generated and interpreter differ on {broken:02x?}", damage.name);
+                    assert_eq!(
+                        (outputs, &bytes),
+                        (reference.0, &reference.1),
+                        "{name}, {}: generated and interpreter differ on {broken:02x?}",
+                        damage.name
+                    );
                     if damage.harmless {
-                        assert_eq!(outputs, good_outputs, "{name}, {}: {broken:02x?} left by other ports than the undamaged frame", damage.name);
+                        assert_eq!(
+                            outputs, good_outputs,
+                            "{name}, {}: {broken:02x?} left by other ports than the undamaged frame",
+                            damage.name
+                        );
                     }
                     let outcome = match (outputs, bytes == broken) {
                         (0, _) => Outcome::Dropped,
@@ -159,7 +185,11 @@ fn outcomes<N: NetworkFunction>(name: &str, mut nf: N) -> Table {
                     };
                     if damage.name == "bad IPv4 header checksum" && outcome == Outcome::Rewritten && is_ipv4(&bytes) {
                         // The incremental update keeps the error: the receiver still sees it.
-                        assert_eq!(header_sum(&bytes), header_sum(&broken), "{name}: a rewrite repaired or changed a bad checksum");
+                        assert_eq!(
+                            header_sum(&bytes),
+                            header_sum(&broken),
+                            "{name}: a rewrite repaired or changed a bad checksum"
+                        );
                         assert_ne!(header_sum(&bytes), 0xffff);
                     }
                     outcomes.insert(outcome);
@@ -178,8 +208,12 @@ fn check<N: NetworkFunction>(name: &str, nf: N, expected: &[(&str, &[&[Outcome]]
     let ports = load(name).ports;
     let expected: Table = expected
         .iter()
-        .flat_map(|(damage, per_port)| per_port.iter().zip(&ports).map(|(outcomes, port)| (*damage, port.name.clone(), outcomes.to_vec())))
-        .map(|(damage, port, outcomes)| (DAMAGES.iter().find(|d| d.name == damage).expect("a listed damage").name, port, outcomes))
+        .flat_map(|(damage, per_port)| {
+            per_port.iter().zip(&ports).map(|(outcomes, port)| (*damage, port.name.clone(), outcomes.to_vec()))
+        })
+        .map(|(damage, port, outcomes)| {
+            (DAMAGES.iter().find(|d| d.name == damage).expect("a listed damage").name, port, outcomes)
+        })
         .collect();
     assert_eq!(got, expected, "{name}: outcomes per kind of damage and input port");
 }

@@ -17,7 +17,8 @@ fn missing_requirement() -> Option<String> {
         return Some("not root: network namespaces and packet sockets need it".into());
     }
     for tool in ["ip", "ping", "iperf3", "timeout"] {
-        let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+        let found =
+            Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
         if !found {
             return Some(format!("`{tool}` is not installed (apt-get install iproute2 iputils-ping iperf3)"));
         }
@@ -41,7 +42,12 @@ fn sh(command: &str) -> Output {
 /// Runs `command`, failing the test with its output if it fails.
 fn must(command: &str) {
     let output = sh(command);
-    assert!(output.status.success(), "`{command}` failed: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "`{command}` failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Hosts (namespaces), each with an `eth0` whose veth peer `<tag>-<port>`
@@ -114,7 +120,13 @@ struct RunningNf {
 
 impl RunningNf {
     fn start(binary: &str, args: &[String]) -> RunningNf {
-        let mut child = Command::new(binary).args(args).arg("--quiet").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("NF binary starts");
+        let mut child = Command::new(binary)
+            .args(args)
+            .arg("--quiet")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("NF binary starts");
         // The first line says the ports are open; an error ends the process instead.
         let mut first = String::new();
         BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
@@ -154,7 +166,8 @@ impl Drop for RunningNf {
 /// The packets counter of `rule` in an NF's summary.
 fn rule_packets(summary: &str, rule: &str) -> u64 {
     let prefix = format!("  rule {rule}: ");
-    let line = summary.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no counter {rule} in\n{summary}"));
+    let line =
+        summary.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no counter {rule} in\n{summary}"));
     line[prefix.len()..].split(' ').next().unwrap().parse().unwrap()
 }
 
@@ -165,9 +178,15 @@ fn rule_packets(summary: &str, rule: &str) -> u64 {
 fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl() {
     require_netns!();
     let ports = ["lan", "wan", "dmz"];
-    let net = Topology::new("nfr", &ports, &[Some(("02:00:00:00:01:01", "10.1.0.2/16")), Some(("02:00:00:00:02:01", "172.16.0.2/24")), None]);
+    let net = Topology::new(
+        "nfr",
+        &ports,
+        &[Some(("02:00:00:00:01:01", "10.1.0.2/16")), Some(("02:00:00:00:02:01", "172.16.0.2/24")), None],
+    );
     let (a, b) = (net.host("lan"), net.host("wan"));
-    must(&format!("ip -n {a} route add default via 10.1.0.1 && ip -n {a} neigh add 10.1.0.1 lladdr 02:00:00:00:00:01 dev eth0"));
+    must(&format!(
+        "ip -n {a} route add default via 10.1.0.1 && ip -n {a} neigh add 10.1.0.1 lladdr 02:00:00:00:00:01 dev eth0"
+    ));
     must(&format!("ip -n {b} route add default via 172.16.0.1 && ip -n {b} neigh add 172.16.0.1 lladdr 02:00:00:00:00:02 dev eth0"));
     let nf = RunningNf::start(env!("CARGO_BIN_EXE_router"), &net.interfaces(&ports));
 
@@ -181,7 +200,11 @@ fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl() {
     std::thread::sleep(Duration::from_millis(300));
     let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 172.16.0.2 -p 5201 -t 2 --connect-timeout 3000"));
     let iperf_out = String::from_utf8_lossy(&iperf.stdout);
-    assert!(iperf.status.success() && iperf_out.contains("receiver"), "iperf3 TCP through the router failed:\n{iperf_out}{}", String::from_utf8_lossy(&iperf.stderr));
+    assert!(
+        iperf.status.success() && iperf_out.contains("receiver"),
+        "iperf3 TCP through the router failed:\n{iperf_out}{}",
+        String::from_utf8_lossy(&iperf.stderr)
+    );
 
     let summary = nf.stop();
     // 3 echo requests + 3 replies at least, plus the TCP transfer, all routed.
@@ -212,9 +235,18 @@ fn firewall_passes_ping_and_allowed_ports_and_blocks_the_rest() {
     }
     std::thread::sleep(Duration::from_millis(300));
     let allowed = sh(&format!("ip netns exec {b} timeout 15 iperf3 -c 10.0.1.2 -p 443 -t 1 --connect-timeout 3000"));
-    assert!(allowed.status.success(), "TCP to allowed port 443 failed: {}{}", String::from_utf8_lossy(&allowed.stdout), String::from_utf8_lossy(&allowed.stderr));
+    assert!(
+        allowed.status.success(),
+        "TCP to allowed port 443 failed: {}{}",
+        String::from_utf8_lossy(&allowed.stdout),
+        String::from_utf8_lossy(&allowed.stderr)
+    );
     let denied = sh(&format!("ip netns exec {b} timeout 15 iperf3 -c 10.0.1.2 -p 8080 -t 1 --connect-timeout 2000"));
-    assert!(!denied.status.success(), "TCP to denied port 8080 got through: {}", String::from_utf8_lossy(&denied.stdout));
+    assert!(
+        !denied.status.success(),
+        "TCP to denied port 8080 got through: {}",
+        String::from_utf8_lossy(&denied.stdout)
+    );
     sh("pkill -f 'iperf3 -s -1 -D -p 8080'");
 
     let summary = nf.stop();
@@ -235,19 +267,10 @@ impl Capture {
     /// or `out` as seen by the interface. Immediate mode: without it the
     /// kernel hands tcpdump frames in blocks, and those of the last block
     /// are lost when tcpdump stops.
-    fn start(
-        netns: Option<&str>,
-        interface: &str,
-        direction: &str,
-        file: &std::path::Path,
-    ) -> Capture {
-        let prefix = netns
-            .map(|ns| format!("ip netns exec {ns} "))
-            .unwrap_or_default();
-        let command = format!(
-            "exec {prefix}tcpdump -i {interface} -Q {direction} --immediate-mode -U -n -w {}",
-            file.display()
-        );
+    fn start(netns: Option<&str>, interface: &str, direction: &str, file: &std::path::Path) -> Capture {
+        let prefix = netns.map(|ns| format!("ip netns exec {ns} ")).unwrap_or_default();
+        let command =
+            format!("exec {prefix}tcpdump -i {interface} -Q {direction} --immediate-mode -U -n -w {}", file.display());
         let mut child = Command::new("sh")
             .args(["-c", &command])
             .stdout(Stdio::null())
@@ -260,10 +283,7 @@ impl Capture {
         let mut line = String::new();
         while !line.contains("listening on") {
             line.clear();
-            assert!(
-                stderr.read_line(&mut line).unwrap() > 0,
-                "tcpdump on {interface} ended without capturing"
-            );
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "tcpdump on {interface} ended without capturing");
         }
         // Keep draining stderr so tcpdump never blocks on it.
         std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
@@ -274,10 +294,7 @@ impl Capture {
         must(&format!("kill -INT {}", self.child.id()));
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.child.try_wait().unwrap().is_none() {
-            assert!(
-                Instant::now() < deadline,
-                "tcpdump did not stop within 5 s of SIGINT"
-            );
+            assert!(Instant::now() < deadline, "tcpdump did not stop within 5 s of SIGINT");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -293,15 +310,8 @@ impl Drop for Capture {
 /// Every frame of a capture as tcpdump prints it, without timestamps: our
 /// files and the kernel's are compared through a reader we did not write.
 fn frames_as_tcpdump_reads_them(file: &std::path::Path) -> String {
-    let output = sh(&format!(
-        "tcpdump -r {} -t -nn -xx 2>/dev/null",
-        file.display()
-    ));
-    assert!(
-        output.status.success(),
-        "tcpdump cannot read {}",
-        file.display()
-    );
+    let output = sh(&format!("tcpdump -r {} -t -nn -xx 2>/dev/null", file.display()));
+    assert!(output.status.success(), "tcpdump cannot read {}", file.display());
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -322,14 +332,12 @@ fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs() {
     let net = Topology::new(
         "nfp",
         &ports,
-        &[
-            Some(("02:00:00:00:01:01", "10.1.0.2/16")),
-            Some(("02:00:00:00:02:01", "172.16.0.2/24")),
-            None,
-        ],
+        &[Some(("02:00:00:00:01:01", "10.1.0.2/16")), Some(("02:00:00:00:02:01", "172.16.0.2/24")), None],
     );
     let (a, b) = (net.host("lan"), net.host("wan"));
-    must(&format!("ip -n {a} route add default via 10.1.0.1 && ip -n {a} neigh add 10.1.0.1 lladdr 02:00:00:00:00:01 dev eth0"));
+    must(&format!(
+        "ip -n {a} route add default via 10.1.0.1 && ip -n {a} neigh add 10.1.0.1 lladdr 02:00:00:00:00:01 dev eth0"
+    ));
     must(&format!("ip -n {b} route add default via 172.16.0.1 && ip -n {b} neigh add 172.16.0.1 lladdr 02:00:00:00:00:02 dev eth0"));
 
     let dir = std::env::temp_dir().join(format!("nfc-e2e-pcap-{}", std::process::id()));
@@ -337,39 +345,18 @@ fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs() {
     let file = |name: &str| dir.join(name);
     let mut captures = Vec::new();
     for port in ["lan", "wan"] {
-        captures.push(Capture::start(
-            None,
-            &format!("nfp-{port}"),
-            "in",
-            &file(&format!("{port}-in.pcap")),
-        ));
-        captures.push(Capture::start(
-            Some(&net.host(port)),
-            "eth0",
-            "in",
-            &file(&format!("{port}-live-out.pcap")),
-        ));
+        captures.push(Capture::start(None, &format!("nfp-{port}"), "in", &file(&format!("{port}-in.pcap"))));
+        captures.push(Capture::start(Some(&net.host(port)), "eth0", "in", &file(&format!("{port}-live-out.pcap"))));
     }
     let nf = RunningNf::start(env!("CARGO_BIN_EXE_router"), &net.interfaces(&ports));
-    let ping = sh(&format!(
-        "ip netns exec {a} timeout 10 ping -c 4 -i 0.2 -W 2 172.16.0.2"
-    ));
-    assert!(
-        ping.status.success(),
-        "ping through the router failed:\n{}",
-        String::from_utf8_lossy(&ping.stdout)
-    );
+    let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 4 -i 0.2 -W 2 172.16.0.2"));
+    assert!(ping.status.success(), "ping through the router failed:\n{}", String::from_utf8_lossy(&ping.stdout));
     // A short TCP transfer: handshakes, data, acknowledgements and FINs.
-    must(&format!(
-        "ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5202 -I /tmp/nfc-e2e-pcap-iperf.pid"
-    ));
+    must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5202 -I /tmp/nfc-e2e-pcap-iperf.pid"));
     std::thread::sleep(Duration::from_millis(300));
-    let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 172.16.0.2 -p 5202 -n 64K -l 8K --connect-timeout 3000"));
-    assert!(
-        iperf.status.success(),
-        "iperf3 through the router failed:\n{}",
-        String::from_utf8_lossy(&iperf.stdout)
-    );
+    let iperf =
+        sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 172.16.0.2 -p 5202 -n 64K -l 8K --connect-timeout 3000"));
+    assert!(iperf.status.success(), "iperf3 through the router failed:\n{}", String::from_utf8_lossy(&iperf.stdout));
     // Let the last frames cross before the captures stop.
     std::thread::sleep(Duration::from_millis(500));
     let summary = nf.stop();
@@ -387,11 +374,7 @@ fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs() {
         .arg(format!("wan={}", file("wan-replay-out.pcap").display()))
         .output()
         .unwrap();
-    assert!(
-        replay.status.success(),
-        "replay failed: {}",
-        String::from_utf8_lossy(&replay.stderr)
-    );
+    assert!(replay.status.success(), "replay failed: {}", String::from_utf8_lossy(&replay.stderr));
     for port in ["lan", "wan"] {
         let live = frames_as_tcpdump_reads_them(&file(&format!("{port}-live-out.pcap")));
         let replayed = frames_as_tcpdump_reads_them(&file(&format!("{port}-replay-out.pcap")));
@@ -400,10 +383,7 @@ fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs() {
             "too little traffic on {port}:\n{live}\niperf3: {}",
             String::from_utf8_lossy(&iperf.stdout)
         );
-        assert_eq!(
-            replayed, live,
-            "{port}: replayed outputs differ from the live run"
-        );
+        assert_eq!(replayed, live, "{port}: replayed outputs differ from the live run");
     }
     match std::env::var_os("NFC_E2E_KEEP") {
         Some(keep) => {

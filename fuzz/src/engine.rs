@@ -54,25 +54,38 @@ fn file_name(input: &[u8]) -> String {
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload.downcast_ref::<String>().cloned().or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into())
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
 }
 
 pub fn fuzz(target: &mut dyn Target, options: &Options, mut progress: impl FnMut(&Report)) -> Report {
     let name = target.name();
     let mut corpus = target.seeds();
     if let Some(dir) = &options.corpus_dir {
-        let mut paths: Vec<_> = std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+        let mut paths: Vec<_> =
+            std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
         paths.sort();
         corpus.extend(paths.iter().filter_map(|p| std::fs::read(p).ok()));
     }
-    let mut report = Report { target: name.clone(), executions: 0, elapsed: Duration::ZERO, corpus: 0, signatures: 0, failure: None };
+    let mut report = Report {
+        target: name.clone(),
+        executions: 0,
+        elapsed: Duration::ZERO,
+        corpus: 0,
+        signatures: 0,
+        failure: None,
+    };
 
     // The watchdog: executions must keep coming; one that stalls is a hang.
     let executions = Arc::new(AtomicU64::new(0));
     let current = Arc::new(Mutex::new(Vec::new()));
     let finished = Arc::new(AtomicBool::new(false));
     let watchdog = {
-        let (executions, current, finished, hang_after, name) = (executions.clone(), current.clone(), finished.clone(), options.hang_after, name.clone());
+        let (executions, current, finished, hang_after, name) =
+            (executions.clone(), current.clone(), finished.clone(), options.hang_after, name.clone());
         let crash_dir = options.save.then(|| options.corpus_dir.clone()).flatten();
         std::thread::spawn(move || {
             let (mut last, mut since) = (u64::MAX, Instant::now());
@@ -85,7 +98,8 @@ pub fn fuzz(target: &mut dyn Target, options: &Options, mut progress: impl FnMut
                     let input = current.lock().map(|i| i.clone()).unwrap_or_default();
                     eprintln!("{name}: an input ran longer than {hang_after:?} (a hang): {input:02x?}");
                     if let Some(dir) = crash_dir {
-                        let _ = std::fs::write(dir.with_file_name(format!("hang-{name}-{}", file_name(&input))), &input);
+                        let _ =
+                            std::fs::write(dir.with_file_name(format!("hang-{name}-{}", file_name(&input))), &input);
                     }
                     std::process::exit(3);
                 }
@@ -95,7 +109,8 @@ pub fn fuzz(target: &mut dyn Target, options: &Options, mut progress: impl FnMut
 
     let mut signatures = HashSet::new();
     let mut kept = Vec::new();
-    let mut mutator = Mutator { rng: Rng::new(options.seed), dictionary: target.dictionary(), max_len: target.max_len() };
+    let mut mutator =
+        Mutator { rng: Rng::new(options.seed), dictionary: target.dictionary(), max_len: target.max_len() };
     let mut rng = Rng::new(options.seed.rotate_left(17) ^ 0x5851_f42d_4c95_7f2d);
     let start = Instant::now();
     let mut last_progress = start;
@@ -103,7 +118,8 @@ pub fn fuzz(target: &mut dyn Target, options: &Options, mut progress: impl FnMut
     corpus.clear();
     let mut input = Vec::new();
     loop {
-        let limit_reached = options.executions.is_some_and(|n| report.executions >= n) || options.duration.is_some_and(|d| start.elapsed() >= d);
+        let limit_reached = options.executions.is_some_and(|n| report.executions >= n)
+            || options.duration.is_some_and(|d| start.elapsed() >= d);
         let seed = pending_seeds.next();
         let mutated = seed.is_none();
         if mutated && limit_reached {

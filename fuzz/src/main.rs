@@ -55,7 +55,13 @@ fn main() -> ExitCode {
             hang_after: Duration::from_secs(5),
         };
         let report = fuzz(target.as_mut(), &options, |r| {
-            eprintln!("{}: {} executions, {:.0}/s, corpus {}", r.target, r.executions, r.executions as f64 / r.elapsed.as_secs_f64(), r.corpus)
+            eprintln!(
+                "{}: {} executions, {:.0}/s, corpus {}",
+                r.target,
+                r.executions,
+                r.executions as f64 / r.elapsed.as_secs_f64(),
+                r.corpus
+            )
         });
         if let Some(failure) = &report.failure {
             eprintln!("{}: FAILED on {:02x?}: {}", report.target, failure.input, failure.message);
@@ -68,7 +74,19 @@ fn main() -> ExitCode {
     for r in &rows {
         let secs = r.elapsed.as_secs_f64();
         let result = if r.failure.is_some() { "FAILED" } else { "ok" };
-        println!("| {} | {} | {:.1} | {:.0} | {} | {} | {result} |", r.target, r.executions, secs, r.executions as f64 / secs, r.corpus, r.signatures);
+        println!(
+            "| {} | {} | {:.1} | {:.0} | {} | {} | {result} |",
+            r.target,
+            r.executions,
+            secs,
+            r.executions as f64 / secs,
+            r.corpus,
+            r.signatures
+        );
     }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -8,7 +8,7 @@ impl Rng {
         Rng(seed | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -19,13 +19,16 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.next_u64() % n as u64) as usize
         }
     }
 }
 
 /// Values that sit on the edges packet parsers care about.
-const INTERESTING_U16: &[u16] = &[0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x0800, 0x86dd, 0x8100, 0x88a8, 0x0806, 20, 40, 60, 1500, 1514];
+const INTERESTING_U16: &[u16] = &[
+    0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x0800, 0x86dd, 0x8100, 0x88a8, 0x0806, 20, 40, 60, 1500,
+    1514,
+];
 
 pub struct Mutator {
     pub rng: Rng,
@@ -48,7 +51,7 @@ impl Mutator {
         let at = self.rng.below(len + 1);
         match self.rng.below(10) {
             0 if len > 0 => data[at.min(len - 1)] ^= 1 << self.rng.below(8),
-            1 if len > 0 => data[at.min(len - 1)] = self.rng.next() as u8,
+            1 if len > 0 => data[at.min(len - 1)] = self.rng.next_u64() as u8,
             2 if len > 1 => {
                 let value = INTERESTING_U16[self.rng.below(INTERESTING_U16.len())].to_be_bytes();
                 let at = at.min(len - 2);
@@ -56,7 +59,7 @@ impl Mutator {
             }
             3 => {
                 let count = 1 + self.rng.below(8);
-                let bytes: Vec<u8> = (0..count).map(|_| self.rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..count).map(|_| self.rng.next_u64() as u8).collect();
                 data.splice(at..at, bytes);
             }
             4 if len > 0 => {

@@ -38,7 +38,13 @@ fn repository() -> PathBuf {
 
 fn files(dir: &str, extension: &str) -> Vec<PathBuf> {
     let mut paths: Vec<_> = std::fs::read_dir(repository().join(dir))
-        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == extension)).collect())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == extension))
+                .collect()
+        })
         .unwrap_or_default();
     paths.sort();
     paths
@@ -67,7 +73,15 @@ pub fn packet_seeds() -> Vec<Vec<u8>> {
 
 /// A signature of a frame's parsed shape.
 fn shape(headers: &Headers) -> u64 {
-    hash((headers.has_eth(), headers.vlan_count(), headers.has_ipv4(), headers.has_ipv6(), headers.has_tcp(), headers.has_udp(), headers.has_icmp()))
+    hash((
+        headers.has_eth(),
+        headers.vlan_count(),
+        headers.has_ipv4(),
+        headers.has_ipv6(),
+        headers.has_tcp(),
+        headers.has_udp(),
+        headers.has_icmp(),
+    ))
 }
 
 /// The packet views: parse, read every field, write every field, tag and
@@ -121,7 +135,9 @@ impl Target for Wire {
     fn run(&mut self, data: &[u8]) -> u64 {
         // The last 16 bytes of the input choose the values written.
         let (frame_bytes, values) = data.split_at(data.len().saturating_sub(16));
-        let value = |i: usize| -> u64 { values.get(i..i + 8).map_or(0x0123_4567_89ab_cdef, |b| u64::from_be_bytes(b.try_into().unwrap())) };
+        let value = |i: usize| -> u64 {
+            values.get(i..i + 8).map_or(0x0123_4567_89ab_cdef, |b| u64::from_be_bytes(b.try_into().unwrap()))
+        };
         let mut buffer = frame_bytes.to_vec();
         buffer.resize(frame_bytes.len() + 8, 0);
         let mut frame = Frame::new(&mut buffer, frame_bytes.len());
@@ -130,7 +146,12 @@ impl Target for Wire {
         let fields = {
             let d = frame.data();
             // Shapes, not values: a new value in a known shape is nothing new.
-            hash((headers.vlan_id(d) == Some(0), headers.ip_proto(d).map(|p| matches!(p, 1 | 6 | 17 | 58)), headers.ip_ttl(d).map(|t| t <= 1), headers.tcp_flags(d) == Some(0)))
+            hash((
+                headers.vlan_id(d) == Some(0),
+                headers.ip_proto(d).map(|p| matches!(p, 1 | 6 | 17 | 58)),
+                headers.ip_ttl(d).map(|t| t <= 1),
+                headers.tcp_flags(d) == Some(0),
+            ))
         };
         let (ip_ok, l4_ok) = checksums(frame.data(), &headers);
 
@@ -188,7 +209,11 @@ impl<N: NetworkFunction> Target for Nf<N> {
         self.name.clone()
     }
     fn seeds(&self) -> Vec<Vec<u8>> {
-        packet_seeds().into_iter().enumerate().map(|(i, frame)| std::iter::once(i as u8).chain(frame).collect()).collect()
+        packet_seeds()
+            .into_iter()
+            .enumerate()
+            .map(|(i, frame)| std::iter::once(i as u8).chain(frame).collect())
+            .collect()
     }
     fn max_len(&self) -> usize {
         BUFFER + 1
@@ -201,7 +226,15 @@ impl<N: NetworkFunction> Target for Nf<N> {
         let reference = process_copy(&mut self.interpreter, port, packet);
         assert_eq!(generated, reference, "{}: generated code and interpreter differ on port {port}", self.name);
         assert_eq!(self.generated.counters(), self.interpreter.counters(), "{}: counters differ", self.name);
-        let counted: Vec<usize> = self.generated.counters().iter().zip(&before).enumerate().filter(|(_, (c, b))| c.packets != **b).map(|(i, _)| i).collect();
+        let counted: Vec<usize> = self
+            .generated
+            .counters()
+            .iter()
+            .zip(&before)
+            .enumerate()
+            .filter(|(_, (c, b))| c.packets != **b)
+            .map(|(i, _)| i)
+            .collect();
         hash((generated.0, counted, shape(&Headers::parse(packet)), generated.1.len() == packet.len()))
     }
 }
@@ -210,25 +243,108 @@ impl<N: NetworkFunction> Target for Nf<N> {
 pub fn nf_targets() -> Vec<Box<dyn Target>> {
     use nfc_examples::{scale, specs};
     let spec = |name: &str| load_spec(&repository().join(format!("nf-specs/{name}.toml")));
-    let scale_spec = |file: &str, text: &str| nfc_compiler::frontend::toml::parse(file, text).unwrap_or_else(|e| panic!("{file}: {e:?}")).spec;
+    let scale_spec = |file: &str, text: &str| {
+        nfc_compiler::frontend::toml::parse(file, text).unwrap_or_else(|e| panic!("{file}: {e:?}")).spec
+    };
     vec![
         Box::new(Nf::new("nop", &spec("nop"), specs::nop::Nop::new())),
         Box::new(Nf::new("l2fwd", &spec("l2fwd"), specs::l2fwd::L2fwd::new())),
         Box::new(Nf::new("router", &spec("router"), specs::router::Router::new())),
         Box::new(Nf::new("firewall", &spec("firewall"), specs::firewall::Firewall::new())),
         Box::new(Nf::new("vlan", &spec("vlan"), specs::vlan::Vlan::new())),
-        Box::new(Nf::new("router-scale", &scale_spec("router_scale.toml", scale::router::SPEC), scale::router::RouterScale::new())),
+        Box::new(Nf::new(
+            "router-scale",
+            &scale_spec("router_scale.toml", scale::router::SPEC),
+            scale::router::RouterScale::new(),
+        )),
         Box::new(Nf::new("acl-scale", &scale_spec("acl_scale.toml", scale::acl::SPEC), scale::acl::AclScale::new())),
     ]
 }
 
 const SPEC_WORDS: &[&str] = &[
-    "name", "ports", "rule", "[[rule]]", "[[table]]", "[[test]]", "[default]", "match", "actions", "output", "table", "kind", "key", "entries", "default",
-    "\"lpm\"", "\"exact\"", "\"drop\"", "\"flood\"", "\"in_port\"", "in_port", "eth.dst", "eth.src", "eth.type", "vlan.id", "vlan.pcp", "ipv4.src",
-    "ipv4.dst", "ipv6.src", "ipv6.dst", "ip.proto", "ip.ttl", "ip.dscp", "tcp.src", "tcp.dst", "tcp.flags", "udp.src", "udp.dst", "icmp.type",
-    "\"dec_ttl\"", "\"swap_macs\"", "\"pop_vlan\"", "push_vlan", "set", "vid", "pcp", "=", "==", "=>", "{", "}", "[", "]", "(", ")", ",", ";", ":",
-    "\"", "'", "#", "\n", "0", "4095", "65536", "-1", "\"10.0.0.0/8\"", "\"fd00::/8\"", "\"02:00:00:00:00:01\"", "\"1-65535\"", "\"0x0800/0xff00\"",
-    "\"syn/syn|ack\"", "\"ipv4\"", "\"tcp\"", "true", "1e9", "\"\\u0000\"", "dec_ttl", "swap_macs", "pop_vlan", "drop", "flood", "ports(",
+    "name",
+    "ports",
+    "rule",
+    "[[rule]]",
+    "[[table]]",
+    "[[test]]",
+    "[default]",
+    "match",
+    "actions",
+    "output",
+    "table",
+    "kind",
+    "key",
+    "entries",
+    "default",
+    "\"lpm\"",
+    "\"exact\"",
+    "\"drop\"",
+    "\"flood\"",
+    "\"in_port\"",
+    "in_port",
+    "eth.dst",
+    "eth.src",
+    "eth.type",
+    "vlan.id",
+    "vlan.pcp",
+    "ipv4.src",
+    "ipv4.dst",
+    "ipv6.src",
+    "ipv6.dst",
+    "ip.proto",
+    "ip.ttl",
+    "ip.dscp",
+    "tcp.src",
+    "tcp.dst",
+    "tcp.flags",
+    "udp.src",
+    "udp.dst",
+    "icmp.type",
+    "\"dec_ttl\"",
+    "\"swap_macs\"",
+    "\"pop_vlan\"",
+    "push_vlan",
+    "set",
+    "vid",
+    "pcp",
+    "=",
+    "==",
+    "=>",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    ",",
+    ";",
+    ":",
+    "\"",
+    "'",
+    "#",
+    "\n",
+    "0",
+    "4095",
+    "65536",
+    "-1",
+    "\"10.0.0.0/8\"",
+    "\"fd00::/8\"",
+    "\"02:00:00:00:00:01\"",
+    "\"1-65535\"",
+    "\"0x0800/0xff00\"",
+    "\"syn/syn|ack\"",
+    "\"ipv4\"",
+    "\"tcp\"",
+    "true",
+    "1e9",
+    "\"\\u0000\"",
+    "dec_ttl",
+    "swap_macs",
+    "pop_vlan",
+    "drop",
+    "flood",
+    "ports(",
 ];
 
 /// The TOML spec frontend on arbitrary text: diagnostics, never a panic;
@@ -240,7 +356,11 @@ impl Target for SpecToml {
         "spec-toml".into()
     }
     fn seeds(&self) -> Vec<Vec<u8>> {
-        files("nf-specs", "toml").into_iter().chain(files("compiler/tests/ui", "toml")).filter_map(|p| std::fs::read(p).ok()).collect()
+        files("nf-specs", "toml")
+            .into_iter()
+            .chain(files("compiler/tests/ui", "toml"))
+            .filter_map(|p| std::fs::read(p).ok())
+            .collect()
     }
     fn dictionary(&self) -> &'static [&'static str] {
         SPEC_WORDS
@@ -258,7 +378,10 @@ impl Target for SpecToml {
             }
             Err(errors) => {
                 assert!(!errors.is_empty(), "a failed compile must say why");
-                hash((false, errors.iter().map(|e| message_kind(&e.to_string())).collect::<std::collections::BTreeSet<_>>()))
+                hash((
+                    false,
+                    errors.iter().map(|e| message_kind(&e.to_string())).collect::<std::collections::BTreeSet<_>>(),
+                ))
             }
         }
     }
@@ -333,7 +456,10 @@ impl Target for SpecDsl {
                 exercise(&checked.spec);
                 hash((true, checked.spec.rules.len(), checked.warnings.len()))
             }
-            Err(error) => hash((false, error.into_iter().map(|e| message_kind(&e.to_string())).collect::<std::collections::BTreeSet<_>>())),
+            Err(error) => hash((
+                false,
+                error.into_iter().map(|e| message_kind(&e.to_string())).collect::<std::collections::BTreeSet<_>>(),
+            )),
         }
     }
 }

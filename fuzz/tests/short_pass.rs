@@ -21,7 +21,13 @@ fn every_target_survives_a_short_pass() {
             hang_after: Duration::from_secs(20),
         };
         let report = fuzz(target.as_mut(), &options, |_| {});
-        println!("{}: {} executions in {:.1} s, {} behaviours", report.target, report.executions, report.elapsed.as_secs_f64(), report.signatures);
+        println!(
+            "{}: {} executions in {:.1} s, {} behaviours",
+            report.target,
+            report.executions,
+            report.elapsed.as_secs_f64(),
+            report.signatures
+        );
         if let Some(failure) = report.failure {
             failures.push(format!("{}: {} on {:02x?}", report.target, failure.message, failure.input));
         }

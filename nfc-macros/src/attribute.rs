@@ -48,10 +48,7 @@ fn check_signature(function: &ItemFn) -> syn::Result<()> {
         return Err(syn::Error::new(sig.generics.span(), format!("a network function cannot be generic; {EXPECTED}")));
     }
     if sig.inputs.len() != 2 || sig.inputs.iter().any(|arg| matches!(arg, FnArg::Receiver(_))) {
-        return Err(syn::Error::new(
-            sig.inputs.span(),
-            format!("found {} parameter(s); {EXPECTED}", sig.inputs.len()),
-        ));
+        return Err(syn::Error::new(sig.inputs.span(), format!("found {} parameter(s); {EXPECTED}", sig.inputs.len())));
     }
     if let ReturnType::Default = sig.output {
         return Err(syn::Error::new(sig.ident.span(), format!("missing return type; {EXPECTED}")));

@@ -5,5 +5,5 @@
 
 extern crate self as nfc;
 
-pub use nfc_runtime as runtime;
 pub use nfc_macros::{network_function, nf, spec};
+pub use nfc_runtime as runtime;

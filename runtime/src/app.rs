@@ -124,7 +124,15 @@ fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Opt
         FaultOption::LinkNeverUp => ModelFault::LinkNeverUp,
         FaultOption::Vanish => ModelFault::VanishAfter(100_000),
     });
-    let traffic = TrafficConfig { ports: ports.len(), frame_sizes: options.frame_size.clone(), packets_per_port: Some(options.packets), threaded: true, fault, rate_pps: None, record_latency: false };
+    let traffic = TrafficConfig {
+        ports: ports.len(),
+        frame_sizes: options.frame_size.clone(),
+        packets_per_port: Some(options.packets),
+        threaded: true,
+        fault,
+        rate_pps: None,
+        record_latency: false,
+    };
     let backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
     run.drive(backend, nf, "the software 82599 model")
 }
@@ -137,7 +145,8 @@ fn hardware(pci: &[String]) -> Result<Pipeline<Mmio>, String> {
     let memory = env::hugepage_memory(Pipeline::<Mmio>::dma_bytes(pci.len())).map_err(|e| e.to_string())?;
     let mut devices = Vec::new();
     for address in pci {
-        let registers = PciDevice::open(address).and_then(|device| device.map_registers()).map_err(|e| e.to_string())?;
+        let registers =
+            PciDevice::open(address).and_then(|device| device.map_registers()).map_err(|e| e.to_string())?;
         devices.push(Device::init(registers).map_err(|e| format!("{address}: {e}"))?);
     }
     Pipeline::new(devices, memory).map_err(|e| e.to_string())
@@ -177,7 +186,7 @@ impl Run<'_> {
             }
             polls = polls.wrapping_add(1);
             // Clocks and flags are checked every few polls, not per packet.
-            if polls % 64 != 0 {
+            if !polls.is_multiple_of(64) {
                 continue;
             }
             if env::stop_requested() || backend.finished() || deadline.is_some_and(|d| Instant::now() >= d) {
@@ -200,7 +209,9 @@ impl Run<'_> {
         let ports: Vec<String> = stats
             .iter()
             .zip(self.ports)
-            .map(|(s, port)| format!("{port}: rx {} tx {} drop {} missed {}", s.rx_packets, s.tx_packets, s.nf_dropped, s.missed))
+            .map(|(s, port)| {
+                format!("{port}: rx {} tx {} drop {} missed {}", s.rx_packets, s.tx_packets, s.nf_dropped, s.missed)
+            })
             .collect();
         let mpps = (tx - tx_before) as f64 / since.elapsed().as_secs_f64() / 1e6;
         println!("[{:>4.0} s] {} | {mpps:.3} Mpps", start.elapsed().as_secs_f64(), ports.join(" | "));

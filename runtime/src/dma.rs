@@ -61,10 +61,16 @@ impl DmaMemory {
     /// Zeroed heap memory of `len` bytes (rounded up to 8) that the software
     /// model reaches at physical address `phys` (which must be 8-aligned).
     pub fn simulated(len: usize, phys: u64) -> DmaMemory {
-        assert!(phys % 8 == 0, "simulated DMA memory must be 8-aligned");
+        assert!(phys.is_multiple_of(8), "simulated DMA memory must be 8-aligned");
         let words: Box<[AtomicU64]> = (0..len.div_ceil(8)).map(|_| AtomicU64::new(0)).collect();
         let base = NonNull::new(words.as_ptr() as *mut u8).unwrap_or(NonNull::dangling());
-        DmaMemory { base, len: words.len() * 8, phys, buffers_taken: AtomicBool::new(false), backing: Backing::Heap(words) }
+        DmaMemory {
+            base,
+            len: words.len() * 8,
+            phys,
+            buffers_taken: AtomicBool::new(false),
+            backing: Backing::Heap(words),
+        }
     }
 
     /// Memory mapped elsewhere, e.g. a hugepage.
@@ -110,7 +116,7 @@ impl DmaMemory {
     /// `count` 64-bit words at `offset` (8-aligned), for descriptors and
     /// write-back words that driver and device share.
     pub fn words(&self, offset: usize, count: usize) -> &[AtomicU64] {
-        assert!(offset % 8 == 0, "DMA words must be 8-aligned");
+        assert!(offset.is_multiple_of(8), "DMA words must be 8-aligned");
         assert!(offset + count * 8 <= self.len, "DMA words out of range");
         // SAFETY: in bounds and aligned (checked above, base is 8-aligned);
         // AtomicU64 has the layout of u64 and any bit pattern is valid; all

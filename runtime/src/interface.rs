@@ -31,7 +31,11 @@ impl InterfaceBackend {
     /// One port per interface name, in port order.
     pub fn open(interfaces: &[String]) -> Result<InterfaceBackend, EnvError> {
         if interfaces.len() > crate::MAX_PORTS {
-            return Err(EnvError(format!("{} interfaces given, at most {} ports are supported", interfaces.len(), crate::MAX_PORTS)));
+            return Err(EnvError(format!(
+                "{} interfaces given, at most {} ports are supported",
+                interfaces.len(),
+                crate::MAX_PORTS
+            )));
         }
         let sockets = interfaces.iter().map(|name| PacketSocket::open(name)).collect::<Result<Vec<_>, _>>()?;
         let ports = sockets.len();
@@ -107,9 +111,6 @@ mod tests {
     #[test]
     fn a_missing_interface_is_one_clear_sentence() {
         let error = InterfaceBackend::open(&["nfc-no-such-if0".to_owned()]).err().expect("no such interface");
-        assert!(
-            error.0 == "interface nfc-no-such-if0 does not exist (see `ip link`)",
-            "{error}"
-        );
+        assert!(error.0 == "interface nfc-no-such-if0 does not exist (see `ip link`)", "{error}");
     }
 }

@@ -10,15 +10,15 @@ pub mod nf;
 
 pub use frame::{Frame, FrameError};
 pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
-pub mod dma;
-pub mod regs;
-pub mod driver;
-pub mod env;
-pub mod capture;
-pub mod interface;
-pub mod model;
 pub mod app;
 pub mod backend;
+pub mod capture;
+pub mod dma;
+pub mod driver;
+pub mod env;
+pub mod interface;
+pub mod model;
+pub mod regs;
 pub mod tables;
 pub mod wire;
 

@@ -39,7 +39,11 @@ fn read_ours(bytes: &[u8]) -> Vec<Packet> {
 }
 
 fn endianness(big: bool) -> Endianness {
-    if big { Endianness::Big } else { Endianness::Little }
+    if big {
+        Endianness::Big
+    } else {
+        Endianness::Little
+    }
 }
 
 proptest! {
@@ -114,7 +118,11 @@ impl NetworkFunction for Tagger {
         if let Some(first) = frame.data_mut().first_mut() {
             *first = input;
         }
-        if input == 0 { Outputs::port(1) } else { Outputs::port(0).with(1) }
+        if input == 0 {
+            Outputs::port(1)
+        } else {
+            Outputs::port(0).with(1)
+        }
     }
 }
 
@@ -144,8 +152,14 @@ fn the_backend_interleaves_inputs_by_timestamp_and_writes_every_output() {
     write_capture(&a, &[(10, vec![0xaa, 1]), (30, vec![0xaa, 2]), (50, vec![0xaa, 3])]);
     write_capture(&b, &[(20, vec![0xbb, 1]), (30, vec![0xbb, 2]), (60, vec![])]);
     let ports = ["in", "out"];
-    let inputs = [PortFile::parse(&format!("in={}", a.display()), &ports).unwrap(), PortFile::parse(&format!("1={}", b.display()), &ports).unwrap()];
-    let outputs = [PortFile::parse(&format!("0={}", out0.display()), &ports).unwrap(), PortFile::parse(&format!("out={}", out1.display()), &ports).unwrap()];
+    let inputs = [
+        PortFile::parse(&format!("in={}", a.display()), &ports).unwrap(),
+        PortFile::parse(&format!("1={}", b.display()), &ports).unwrap(),
+    ];
+    let outputs = [
+        PortFile::parse(&format!("0={}", out0.display()), &ports).unwrap(),
+        PortFile::parse(&format!("out={}", out1.display()), &ports).unwrap(),
+    ];
     let mut backend = PcapBackend::open(2, &inputs, &outputs).unwrap();
     let mut processed = 0;
     while !backend.finished() {
@@ -169,12 +183,24 @@ fn the_backend_interleaves_inputs_by_timestamp_and_writes_every_output() {
 fn port_arguments_are_checked_with_clear_errors() {
     let ports = ["left", "right"];
     assert_eq!(PortFile::parse("right=x.pcap", &ports).unwrap().port, 1);
-    assert_eq!(PortFile::parse("middle=x.pcap", &ports).unwrap_err(), "found port `middle` in `middle=x.pcap`, expected one of left, right or a number below 2");
-    assert_eq!(PortFile::parse("2=x.pcap", &ports).unwrap_err(), "found port `2` in `2=x.pcap`, expected one of left, right or a number below 2");
-    assert_eq!(PortFile::parse("x.pcap", &ports).unwrap_err(), "found `x.pcap`, expected PORT=FILE (ports: left, right)");
+    assert_eq!(
+        PortFile::parse("middle=x.pcap", &ports).unwrap_err(),
+        "found port `middle` in `middle=x.pcap`, expected one of left, right or a number below 2"
+    );
+    assert_eq!(
+        PortFile::parse("2=x.pcap", &ports).unwrap_err(),
+        "found port `2` in `2=x.pcap`, expected one of left, right or a number below 2"
+    );
+    assert_eq!(
+        PortFile::parse("x.pcap", &ports).unwrap_err(),
+        "found `x.pcap`, expected PORT=FILE (ports: left, right)"
+    );
     assert_eq!(PortFile::parse("left=", &ports).unwrap_err(), "found `left=` with no file name, expected PORT=FILE");
     let twice = [PortFile::parse("0=a", &ports).unwrap(), PortFile::parse("left=b", &ports).unwrap()];
     assert_eq!(PcapBackend::open(2, &twice, &[]).err().unwrap(), "port 0 is given twice in --pcap-in");
     let missing = [PortFile::parse("0=/nonexistent/nfc.pcap", &ports).unwrap()];
-    assert!(PcapBackend::open(2, &missing, &[]).err().unwrap().starts_with("/nonexistent/nfc.pcap: cannot open: No such file"));
+    assert!(PcapBackend::open(2, &missing, &[])
+        .err()
+        .unwrap()
+        .starts_with("/nonexistent/nfc.pcap: cannot open: No such file"));
 }

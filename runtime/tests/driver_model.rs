@@ -37,7 +37,13 @@ fn frame(seq: u32, route: u8) -> Vec<u8> {
 
 /// Inject `frames` on `port` in bursts, stepping the model and polling the
 /// driver until everything was processed.
-fn run<N: nfc_runtime::NetworkFunction>(model: &Model, pipeline: &mut Pipeline<ModelRegisters>, nf: &mut N, port: usize, frames: &[Vec<u8>]) {
+fn run<N: nfc_runtime::NetworkFunction>(
+    model: &Model,
+    pipeline: &mut Pipeline<ModelRegisters>,
+    nf: &mut N,
+    port: usize,
+    frames: &[Vec<u8>],
+) {
     for chunk in frames.chunks(64) {
         for f in chunk {
             assert!(model.inject(port, f));
@@ -122,7 +128,8 @@ fn nf_rewrites_reach_the_wire() {
 #[test]
 fn overload_accounts_for_every_packet() {
     let (model, mut pipeline) = setup(2, ModelConfig::default());
-    let mut nf = |_: PortId, frame: &mut Frame<'_>| if frame.data()[18] == 1 { Outputs::DROP } else { Outputs::port(1) };
+    let mut nf =
+        |_: PortId, frame: &mut Frame<'_>| if frame.data()[18] == 1 { Outputs::DROP } else { Outputs::port(1) };
     // A burst far larger than ring + packet buffer, before the driver runs.
     let frames: Vec<_> = (0..3000).map(|i| frame(i, (i % 5 == 0) as u8)).collect();
     let accepted = frames.iter().filter(|f| model.inject(0, f)).count();
@@ -186,7 +193,15 @@ fn the_model_catches_a_tail_write_on_a_disabled_queue() {
 #[test]
 fn threaded_model_backend_forwards_every_generated_frame() {
     use nfc_runtime::model::{ModelBackend, TrafficConfig};
-    let traffic = TrafficConfig { ports: 2, frame_sizes: vec![60, 1514, 200], packets_per_port: Some(20_000), threaded: true, fault: None, rate_pps: None, record_latency: false };
+    let traffic = TrafficConfig {
+        ports: 2,
+        frame_sizes: vec![60, 1514, 200],
+        packets_per_port: Some(20_000),
+        threaded: true,
+        fault: None,
+        rate_pps: None,
+        record_latency: false,
+    };
     let mut backend = ModelBackend::new(traffic).expect("init on the model");
     let mut nf = cross;
     let start = Instant::now();

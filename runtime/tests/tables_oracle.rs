@@ -2,7 +2,9 @@
 //! on random tables and random keys biased towards the entries' own values
 //! (where the interesting boundaries are).
 
-use nfc_runtime::tables::{Classifier, ClassifierBuilder, ExactTableBuilder, FieldMatch, Lpm4, Lpm4Builder, Lpm6, Lpm6Builder};
+use nfc_runtime::tables::{
+    Classifier, ClassifierBuilder, ExactTableBuilder, FieldMatch, Lpm4, Lpm4Builder, Lpm6, Lpm6Builder,
+};
 use proptest::prelude::*;
 
 fn mask32(len: u8) -> u32 {

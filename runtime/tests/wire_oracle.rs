@@ -27,9 +27,26 @@ struct Tag {
 
 #[derive(Clone, Debug)]
 enum L4 {
-    Tcp { src: u16, dst: u16, seq: u32, ack: u32, flags: u8, window: u16, urgent: u16, options: Vec<u8> },
-    Udp { src: u16, dst: u16, no_checksum: bool },
-    Icmp { type_u8: u8, code_u8: u8, rest: [u8; 4] },
+    Tcp {
+        src: u16,
+        dst: u16,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        window: u16,
+        urgent: u16,
+        options: Vec<u8>,
+    },
+    Udp {
+        src: u16,
+        dst: u16,
+        no_checksum: bool,
+    },
+    Icmp {
+        type_u8: u8,
+        code_u8: u8,
+        rest: [u8; 4],
+    },
     /// A protocol nfc does not parse (never an IPv6 extension header or AH).
     Other(u8),
 }
@@ -125,9 +142,20 @@ fn ipv4() -> impl Strategy<Value = Ipv4> {
         any::<[u8; 4]>(),
         words(10),
     )
-        .prop_map(|((dscp, ecn, ident, dont_fragment), (more_fragments, fragment_offset), ttl, src, dst, options)| {
-            Ipv4 { dscp, ecn, ident, dont_fragment, more_fragments, fragment_offset, ttl, src, dst, options }
-        })
+        .prop_map(
+            |((dscp, ecn, ident, dont_fragment), (more_fragments, fragment_offset), ttl, src, dst, options)| Ipv4 {
+                dscp,
+                ecn,
+                ident,
+                dont_fragment,
+                more_fragments,
+                fragment_offset,
+                ttl,
+                src,
+                dst,
+                options,
+            },
+        )
 }
 
 fn ipv6() -> impl Strategy<Value = Ipv6> {
@@ -209,9 +237,8 @@ fn build_l4(l4: &L4, payload: &[u8], v4: Option<&Ipv4Header>, v6: Option<&Ipv6He
         }
         L4::Icmp { type_u8, code_u8, rest } => {
             let checksum = match (v4, v6) {
-                (Some(_), _) => {
-                    Icmpv4Type::Unknown { type_u8: *type_u8, code_u8: *code_u8, bytes5to8: *rest }.calc_checksum(payload)
-                }
+                (Some(_), _) => Icmpv4Type::Unknown { type_u8: *type_u8, code_u8: *code_u8, bytes5to8: *rest }
+                    .calc_checksum(payload),
                 (_, Some(ip)) => Icmpv6Type::Unknown { type_u8: *type_u8, code_u8: *code_u8, bytes5to8: *rest }
                     .calc_checksum(ip.source, ip.destination, payload)
                     .unwrap(),
@@ -258,7 +285,8 @@ fn build(p: &Packet) -> Vec<u8> {
     match &p.net {
         Net::V4(ip, l4) => {
             let l4_len = build_l4(l4, &p.payload, Some(&Ipv4Header::default()), None).len();
-            let mut header = Ipv4Header::new(l4_len as u16, ip.ttl, IpNumber(ip_number(l4, 1)), ip.src, ip.dst).unwrap();
+            let mut header =
+                Ipv4Header::new(l4_len as u16, ip.ttl, IpNumber(ip_number(l4, 1)), ip.src, ip.dst).unwrap();
             header.dscp = Ipv4Dscp::try_new(ip.dscp).unwrap();
             header.ecn = Ipv4Ecn::try_new(ip.ecn).unwrap();
             header.identification = ip.ident;
@@ -480,8 +508,8 @@ fn assert_checksums(data: &[u8], udp_no_checksum: bool) {
         1 if ip.v4.is_some() => {
             let [t, c, _, _, r0, r1, r2, r3] = payload[..8].try_into().unwrap();
             let stored = u16::from_be_bytes([payload[2], payload[3]]);
-            let expected =
-                Icmpv4Type::Unknown { type_u8: t, code_u8: c, bytes5to8: [r0, r1, r2, r3] }.calc_checksum(&payload[8..]);
+            let expected = Icmpv4Type::Unknown { type_u8: t, code_u8: c, bytes5to8: [r0, r1, r2, r3] }
+                .calc_checksum(&payload[8..]);
             assert!(same_checksum(stored, expected), "ICMPv4 checksum");
         }
         58 if ip.v6.is_some() => {

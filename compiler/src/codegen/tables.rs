@@ -22,8 +22,12 @@ pub(super) fn lookup(spec: &Spec, table: usize, hit_counter: usize) -> TokenStre
     let table = &spec.tables[table];
     let miss_counter = hit_counter + 1;
     let (field, by_length) = match table.kind {
-        TableKind::Exact(field) => (field, group_by_length(table.entries.iter().map(|e| (field.width() as u8, e.key, &e.decision)))),
-        TableKind::LongestPrefix(field) => (field, group_by_length(table.entries.iter().map(|e| (e.prefix_len, e.key, &e.decision)))),
+        TableKind::Exact(field) => {
+            (field, group_by_length(table.entries.iter().map(|e| (field.width() as u8, e.key, &e.decision))))
+        }
+        TableKind::LongestPrefix(field) => {
+            (field, group_by_length(table.entries.iter().map(|e| (e.prefix_len, e.key, &e.decision))))
+        }
     };
     let read = read(field);
     let probes = by_length.iter().rev().map(|(&length, entries)| {

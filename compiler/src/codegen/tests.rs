@@ -14,7 +14,10 @@ fn router() -> Spec {
             },
             Rule {
                 name: "ipv4".into(),
-                conditions: vec![Condition { field: Field::EthType, test: Test::Masked { value: 0x0800, mask: 0xffff } }],
+                conditions: vec![Condition {
+                    field: Field::EthType,
+                    test: Test::Masked { value: 0x0800, mask: 0xffff },
+                }],
                 decision: Decision { actions: vec![], target: Target::Table(0) },
             },
         ],

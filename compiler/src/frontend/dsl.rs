@@ -20,7 +20,7 @@ use crate::diag::Severity;
 use crate::ir::*;
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
-use syn::{bracketed, braced, parenthesized, Ident, LitInt, LitStr, Token};
+use syn::{braced, bracketed, parenthesized, Ident, LitInt, LitStr, Token};
 
 /// A spec that passed every check, with warnings at their spans.
 pub struct CheckedDsl {
@@ -140,7 +140,10 @@ impl Lowering {
                 default = self.decision(input)?;
                 input.parse::<Token![;]>()?;
             } else {
-                return Err(syn::Error::new(keyword.span(), format!("found `{keyword}`, expected `rule` or `default`")));
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    format!("found `{keyword}`, expected `rule` or `default`"),
+                ));
             }
         }
         let ports = self.ports.iter().map(|name| Port { name: name.clone() }).collect();
@@ -158,10 +161,17 @@ impl Lowering {
             content.parse::<Token![==]>()?;
             let (text, value_span) = value_text(&content)?;
             match Field::from_path(&path) {
-                None => self.error(span, format!("found unknown field `{path}`, expected a field such as ipv4.dst or tcp.dst")),
+                None => self
+                    .error(span, format!("found unknown field `{path}`, expected a field such as ipv4.dst or tcp.dst")),
                 Some(Field::InPort) => match self.ports.iter().position(|p| *p == text) {
-                    Some(port) => conditions.push(Condition { field: Field::InPort, test: Test::Masked { value: port as u128, mask: 0xff } }),
-                    None => self.error(value_span, format!("found undefined port `{text}`, expected one of {}", self.ports.join(", "))),
+                    Some(port) => conditions.push(Condition {
+                        field: Field::InPort,
+                        test: Test::Masked { value: port as u128, mask: 0xff },
+                    }),
+                    None => self.error(
+                        value_span,
+                        format!("found undefined port `{text}`, expected one of {}", self.ports.join(", ")),
+                    ),
                 },
                 Some(field) => match values::test(field, &text) {
                     Ok(test) => conditions.push(Condition { field, test }),
@@ -203,7 +213,11 @@ impl Lowering {
                 for port in content.parse_terminated(<Ident as syn::parse::Parse>::parse, Token![,])? {
                     bits |= self.port_bit(&port);
                 }
-                if bits == 0 { Target::Drop } else { Target::Ports(bits) }
+                if bits == 0 {
+                    Target::Drop
+                } else {
+                    Target::Ports(bits)
+                }
             }
             _ => match self.port_bit(&target) {
                 0 => Target::Drop,
@@ -217,7 +231,13 @@ impl Lowering {
         match self.ports.iter().position(|p| port == p) {
             Some(index) => 1 << index,
             None => {
-                self.error(port.span(), format!("found undefined port `{port}`, expected one of {}, drop, flood, in_port or ports(..)", self.ports.join(", ")));
+                self.error(
+                    port.span(),
+                    format!(
+                        "found undefined port `{port}`, expected one of {}, drop, flood, in_port or ports(..)",
+                        self.ports.join(", ")
+                    ),
+                );
                 0
             }
         }
@@ -233,10 +253,17 @@ impl Lowering {
                 let content;
                 parenthesized!(content in input);
                 let vid: LitInt = content.parse()?;
-                let pcp = if content.parse::<Option<Token![,]>>()?.is_some() { content.parse::<LitInt>()?.base10_parse()? } else { 0u8 };
+                let pcp = if content.parse::<Option<Token![,]>>()?.is_some() {
+                    content.parse::<LitInt>()?.base10_parse()?
+                } else {
+                    0u8
+                };
                 let vid: u16 = vid.base10_parse()?;
                 if vid > 4095 || pcp > 7 {
-                    self.error(verb.span(), format!("found push_vlan({vid}, {pcp}), expected a vid of 0..=4095 and a pcp of 0..=7"));
+                    self.error(
+                        verb.span(),
+                        format!("found push_vlan({vid}, {pcp}), expected a vid of 0..=4095 and a pcp of 0..=7"),
+                    );
                 }
                 Action::PushVlan { vid, pcp }
             }
@@ -259,7 +286,12 @@ impl Lowering {
                     }
                 }
             }
-            other => return Err(syn::Error::new(verb.span(), format!("found action `{other}`, expected set, dec_ttl, swap_macs, push_vlan(..) or pop_vlan"))),
+            other => {
+                return Err(syn::Error::new(
+                    verb.span(),
+                    format!("found action `{other}`, expected set, dec_ttl, swap_macs, push_vlan(..) or pop_vlan"),
+                ))
+            }
         })
     }
 }
@@ -285,7 +317,10 @@ mod tests {
         assert_eq!(spec.rules.len(), 4);
         assert_eq!(spec.rules[1].conditions[1].test, Test::Masked { value: 0x0a00_0100, mask: 0xffff_ff00 });
         assert_eq!(spec.rules[1].conditions[2].test, Test::Range { low: 80, high: 443 });
-        assert_eq!(spec.rules[2].decision.actions, vec![Action::Set { field: Field::EthSrc, value: 0x0200_0000_0001 }, Action::DecrementTtl]);
+        assert_eq!(
+            spec.rules[2].decision.actions,
+            vec![Action::Set { field: Field::EthSrc, value: 0x0200_0000_0001 }, Action::DecrementTtl]
+        );
         assert_eq!(spec.rules[3].decision.target, Target::Ports(0b11));
         assert_eq!(spec.default.target, Target::Flood);
         assert!(checked.warnings.is_empty());

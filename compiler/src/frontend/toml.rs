@@ -97,7 +97,10 @@ impl Lowering<'_> {
             if !known.contains(&key) {
                 let at = table.get_key_value(key).and_then(|(k, _)| k.span()).map_or(offset(item), |s| s.start);
                 let hint = suggestion(key, known.iter().copied());
-                self.reporter.error(at, format!("found unknown key `{key}` in {what}, expected one of {}{hint}", known.join(", ")));
+                self.reporter.error(
+                    at,
+                    format!("found unknown key `{key}` in {what}, expected one of {}{hint}", known.join(", ")),
+                );
             }
         }
     }
@@ -108,11 +111,15 @@ impl Lowering<'_> {
         match value.map(|v| (v, v.as_integer())) {
             Some((_, Some(number @ 0..))) if number <= max => Some(number),
             Some((value, Some(number))) => {
-                self.reporter.error(value_offset(value), format!("found {key} = {number}, expected {key} in 0..={max}"));
+                self.reporter
+                    .error(value_offset(value), format!("found {key} = {number}, expected {key} in 0..={max}"));
                 None
             }
             Some((value, None)) => {
-                self.reporter.error(value_offset(value), format!("found {}, expected an integer {key} in 0..={max}", value.type_name()));
+                self.reporter.error(
+                    value_offset(value),
+                    format!("found {}, expected an integer {key} in 0..={max}", value.type_name()),
+                );
                 None
             }
             None => {
@@ -140,7 +147,8 @@ impl Lowering<'_> {
             }
         };
         self.ports(root.get("ports"));
-        self.table_names = self.array_of_tables(root, "table")
+        self.table_names = self
+            .array_of_tables(root, "table")
             .iter()
             .map(|t| t.get("name").and_then(Item::as_str).unwrap_or_default().to_owned())
             .collect();
@@ -164,7 +172,8 @@ impl Lowering<'_> {
                     self.decision(table, offset(item), "[default]", true)
                 }
                 None => {
-                    self.reporter.error(offset(item), format!("found {}, expected a [default] table", item.type_name()));
+                    self.reporter
+                        .error(offset(item), format!("found {}, expected a [default] table", item.type_name()));
                     Decision { actions: vec![], target: Target::Drop }
                 }
             },
@@ -197,25 +206,31 @@ impl Lowering<'_> {
         };
         for value in array.iter() {
             match value.as_str() {
-                Some(name) if self.ports.iter().any(|p| p == name) => {
-                    self.reporter.error(value_offset(value), format!("found port `{name}` twice, expected unique port names"))
-                }
+                Some(name) if self.ports.iter().any(|p| p == name) => self
+                    .reporter
+                    .error(value_offset(value), format!("found port `{name}` twice, expected unique port names")),
                 Some(name) => {
                     // Port names appear in command lines (`--pcap-in lan=FILE`) and the DSL.
-                    let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic())
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                     if !identifier {
                         self.reporter.error(value_offset(value), format!("found port name `{name}`, expected letters, digits, `_` or `-`, starting with a letter"));
                     }
                     self.ports.push(name.to_owned());
                 }
-                None => self.reporter.error(value_offset(value), format!("found {}, expected a port name string", value.type_name())),
+                None => self
+                    .reporter
+                    .error(value_offset(value), format!("found {}, expected a port name string", value.type_name())),
             }
         }
         if self.ports.is_empty() {
             self.reporter.error(offset(item), "found no ports, expected at least one");
         }
         if self.ports.len() > nfc_runtime::MAX_PORTS {
-            self.reporter.error(offset(item), format!("found {} ports, expected at most {}", self.ports.len(), nfc_runtime::MAX_PORTS));
+            self.reporter.error(
+                offset(item),
+                format!("found {} ports, expected at most {}", self.ports.len(), nfc_runtime::MAX_PORTS),
+            );
         }
     }
 
@@ -223,7 +238,8 @@ impl Lowering<'_> {
         let index = self.ports.iter().position(|p| p == name);
         if index.is_none() {
             let hint = suggestion(name, self.ports.iter().map(String::as_str));
-            self.reporter.error(at, format!("found undefined port `{name}`, expected one of {}{hint}", self.ports.join(", ")));
+            self.reporter
+                .error(at, format!("found undefined port `{name}`, expected one of {}{hint}", self.ports.join(", ")));
         }
         index.map(|i| i as u8)
     }
@@ -232,7 +248,8 @@ impl Lowering<'_> {
         let field = Field::from_path(path);
         if field.is_none() {
             let hint = suggestion(path, Field::ALL.iter().map(|f| f.path()));
-            self.reporter.error(at, format!("found unknown field `{path}`, expected a field such as ipv4.dst or tcp.dst{hint}"));
+            self.reporter
+                .error(at, format!("found unknown field `{path}`, expected a field such as ipv4.dst or tcp.dst{hint}"));
         }
         field
     }
@@ -243,7 +260,10 @@ impl Lowering<'_> {
             Value::String(s) => Some(s.value().clone()),
             Value::Integer(i) if *i.value() >= 0 => Some(i.value().to_string()),
             other => {
-                self.reporter.error(value_offset(other), format!("found {}, expected {}", other.type_name(), values::expected(field)));
+                self.reporter.error(
+                    value_offset(other),
+                    format!("found {}, expected {}", other.type_name(), values::expected(field)),
+                );
                 None
             }
         }
@@ -262,14 +282,17 @@ impl Lowering<'_> {
                 Some(matches) => {
                     for (path, value) in matches.iter() {
                         let value_at = offset(value);
-                        let key_at = matches.get_key_value(path).and_then(|(k, _)| k.span()).map_or(value_at, |s| s.start);
+                        let key_at =
+                            matches.get_key_value(path).and_then(|(k, _)| k.span()).map_or(value_at, |s| s.start);
                         let Some(field) = self.field(path, key_at) else { continue };
                         let Some(value) = value.as_value() else { continue };
                         if field == Field::InPort {
                             if let Some(port) = value.as_str().and_then(|name| self.port(name, value_at)) {
-                                conditions.push(Condition { field, test: Test::Masked { value: port.into(), mask: 0xff } });
+                                conditions
+                                    .push(Condition { field, test: Test::Masked { value: port.into(), mask: 0xff } });
                             } else if value.as_str().is_none() {
-                                self.reporter.error(value_at, format!("found {}, expected a port name", value.type_name()));
+                                self.reporter
+                                    .error(value_at, format!("found {}, expected a port name", value.type_name()));
                             }
                             continue;
                         }
@@ -280,7 +303,9 @@ impl Lowering<'_> {
                         }
                     }
                 }
-                None => self.reporter.error(offset(item), format!("found {}, expected a table of field = value", item.type_name())),
+                None => self
+                    .reporter
+                    .error(offset(item), format!("found {}, expected a table of field = value", item.type_name())),
             }
         }
         let decision = self.decision(table, at, &format!("rule `{name}`"), true);
@@ -361,7 +386,8 @@ impl Lowering<'_> {
         let pushes = actions.iter().any(|a| matches!(a, Action::PushVlan { .. }));
         let pops = actions.iter().any(|a| matches!(a, Action::PopVlan));
         if pushes && pops {
-            self.reporter.error(offset(item), "found push_vlan and pop_vlan in one action list, expected at most one of them");
+            self.reporter
+                .error(offset(item), "found push_vlan and pop_vlan in one action list, expected at most one of them");
         }
         actions
     }
@@ -381,7 +407,9 @@ impl Lowering<'_> {
             for value in array.iter() {
                 match value.as_str() {
                     Some(name) => bits |= self.port(name, value_offset(value)).map_or(0, |p| 1 << p),
-                    None => self.reporter.error(value_offset(value), format!("found {}, expected a port name", value.type_name())),
+                    None => self
+                        .reporter
+                        .error(value_offset(value), format!("found {}, expected a port name", value.type_name())),
                 }
             }
             if array.is_empty() {
@@ -391,19 +419,29 @@ impl Lowering<'_> {
         }
         if let Some(table) = item.as_table_like().and_then(|t| t.get("table")).and_then(Item::as_str) {
             if !may_use_tables {
-                self.reporter.error(at, "found a table output inside a table, expected a port, \"drop\", \"flood\" or \"in_port\"");
+                self.reporter.error(
+                    at,
+                    "found a table output inside a table, expected a port, \"drop\", \"flood\" or \"in_port\"",
+                );
                 return Target::Drop;
             }
             return match self.table_names.iter().position(|t| t == table) {
                 Some(index) => Target::Table(index),
                 None => {
                     let hint = suggestion(table, self.table_names.iter().map(String::as_str));
-                    self.reporter.error(at, format!("found undefined table `{table}`, expected a [[table]] name{hint}"));
+                    self.reporter
+                        .error(at, format!("found undefined table `{table}`, expected a [[table]] name{hint}"));
                     Target::Drop
                 }
             };
         }
-        self.reporter.error(at, format!("found {}, expected a port, a list of ports, \"drop\", \"flood\", \"in_port\" or {{ table = ... }}", item.type_name()));
+        self.reporter.error(
+            at,
+            format!(
+                "found {}, expected a port, a list of ports, \"drop\", \"flood\", \"in_port\" or {{ table = ... }}",
+                item.type_name()
+            ),
+        );
         Target::Drop
     }
 
@@ -423,7 +461,13 @@ impl Lowering<'_> {
             Some("lpm") => {
                 if !matches!(field, Field::Ipv4Src | Field::Ipv4Dst | Field::Ipv6Src | Field::Ipv6Dst) {
                     let at = table.get("key").map_or(at, offset);
-                    self.reporter.error(at, format!("found lpm key `{}`, expected an address field (ipv4.src/dst, ipv6.src/dst)", field.path()));
+                    self.reporter.error(
+                        at,
+                        format!(
+                            "found lpm key `{}`, expected an address field (ipv4.src/dst, ipv6.src/dst)",
+                            field.path()
+                        ),
+                    );
                 }
                 TableKind::LongestPrefix(field)
             }
@@ -445,35 +489,49 @@ impl Lowering<'_> {
                 Some(array) => {
                     for value in array.iter() {
                         let Some(entry) = value.as_inline_table() else {
-                            self.reporter.error(value_offset(value), format!("found {}, expected {{ key = ..., output = ... }}", value.type_name()));
+                            self.reporter.error(
+                                value_offset(value),
+                                format!("found {}, expected {{ key = ..., output = ... }}", value.type_name()),
+                            );
                             continue;
                         };
                         let entry_at = value_offset(value);
                         let Some(key_value) = entry.get("key") else {
-                            self.reporter.error(entry_at, "found an entry without `key`, expected { key = ..., output = ... }");
+                            self.reporter
+                                .error(entry_at, "found an entry without `key`, expected { key = ..., output = ... }");
                             continue;
                         };
                         let decision = self.decision(entry, entry_at, "a table entry", false);
                         let key = if field == Field::InPort {
-                            key_value.as_str().and_then(|p| self.port(p, value_offset(key_value))).map(|p| (u128::from(p), 8))
+                            key_value
+                                .as_str()
+                                .and_then(|p| self.port(p, value_offset(key_value)))
+                                .map(|p| (u128::from(p), 8))
                         } else {
                             self.text(key_value, field).and_then(|text| {
                                 let parsed = match kind {
                                     TableKind::LongestPrefix(_) => values::prefix(field, &text),
-                                    TableKind::Exact(_) => values::scalar(field, &text).map(|v| (v, field.width() as u8)),
+                                    TableKind::Exact(_) => {
+                                        values::scalar(field, &text).map(|v| (v, field.width() as u8))
+                                    }
                                 };
                                 parsed.map_err(|message| self.reporter.error(value_offset(key_value), message)).ok()
                             })
                         };
                         if let Some((key, prefix_len)) = key {
                             if entries.iter().any(|e: &TableEntry| e.key == key && e.prefix_len == prefix_len) {
-                                self.reporter.error(value_offset(key_value), format!("found key `{}` twice in table `{name}`, expected unique keys", key_value));
+                                self.reporter.error(
+                                    value_offset(key_value),
+                                    format!("found key `{}` twice in table `{name}`, expected unique keys", key_value),
+                                );
                             }
                             entries.push(TableEntry { key, prefix_len, decision });
                         }
                     }
                 }
-                None => self.reporter.error(offset(item), format!("found {}, expected an array of entries", item.type_name())),
+                None => self
+                    .reporter
+                    .error(offset(item), format!("found {}, expected an array of entries", item.type_name())),
             }
         }
         let default = match table.get("default").and_then(Item::as_table_like) {
@@ -484,7 +542,11 @@ impl Lowering<'_> {
     }
 
     fn test(&mut self, table: &toml_edit::Table) -> TestCase {
-        self.known_keys(table, "a test", &["name", "in_port", "packet", "packet_hex", "expect_output", "expect", "expect_hex"]);
+        self.known_keys(
+            table,
+            "a test",
+            &["name", "in_port", "packet", "packet_hex", "expect_output", "expect", "expect_hex"],
+        );
         let at = table.span().map_or(0, |s| s.start);
         let name = table.get("name").and_then(|i| self.string(i, "the test's name")).unwrap_or("test").to_owned();
         let in_port = match table.get("in_port") {
@@ -492,7 +554,8 @@ impl Lowering<'_> {
             None => 0,
         };
         let packet = self.test_packet(table.get("packet"), table.get("packet_hex")).unwrap_or_else(|| {
-            self.reporter.error(at, format!("found no packet in test `{name}`, expected `packet = {{ ... }}` or `packet_hex`"));
+            self.reporter
+                .error(at, format!("found no packet in test `{name}`, expected `packet = {{ ... }}` or `packet_hex`"));
             TestPacket::Bytes(Vec::new())
         });
         let expect_outputs = match table.get("expect_output") {
@@ -504,7 +567,10 @@ impl Lowering<'_> {
                 Target::Table(_) => 0,
             },
             None => {
-                self.reporter.error(at, format!("found no `expect_output` in test `{name}`, expected a port, a list or \"drop\""));
+                self.reporter.error(
+                    at,
+                    format!("found no `expect_output` in test `{name}`, expected a port, a list or \"drop\""),
+                );
                 0
             }
         };
@@ -515,7 +581,10 @@ impl Lowering<'_> {
     fn test_packet(&mut self, fields: Option<&Item>, hex: Option<&Item>) -> Option<TestPacket> {
         if let Some(item) = hex {
             let text: String = self.string(item, "hex bytes")?.chars().filter(|c| !c.is_whitespace()).collect();
-            let bytes: Option<Vec<u8>> = (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect();
+            let bytes: Option<Vec<u8>> = (0..text.len())
+                .step_by(2)
+                .map(|i| text.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+                .collect();
             if bytes.is_none() {
                 self.reporter.error(offset(item), "found invalid hex, expected pairs of hex digits");
             }

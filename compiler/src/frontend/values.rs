@@ -23,7 +23,9 @@ fn expected_scalar(field: Field) -> &'static str {
     match field {
         Field::Ipv4Src | Field::Ipv4Dst => "an IPv4 address such as 10.0.0.1",
         Field::Ipv6Src | Field::Ipv6Dst => "an IPv6 address such as fd00::1",
-        Field::EthDst | Field::EthSrc | Field::EthType | Field::IpProto | Field::TcpFlags | Field::InPort => expected(field),
+        Field::EthDst | Field::EthSrc | Field::EthType | Field::IpProto | Field::TcpFlags | Field::InPort => {
+            expected(field)
+        }
         _ => "an integer",
     }
 }
@@ -85,7 +87,8 @@ pub fn scalar(field: Field, text: &str) -> Result<u128, String> {
         Field::TcpFlags => tcp_flags(text),
         _ => named(field, text).or_else(|| integer(text)),
     };
-    let value = value.ok_or_else(|| format!("found `{text}`, expected {} for `{}`", expected_scalar(field), field.path()))?;
+    let value =
+        value.ok_or_else(|| format!("found `{text}`, expected {} for `{}`", expected_scalar(field), field.path()))?;
     if value > field.full_mask() {
         return Err(format!("found {value}, expected at most {} bits for `{}`", field.width(), field.path()));
     }
@@ -96,7 +99,8 @@ pub fn scalar(field: Field, text: &str) -> Result<u128, String> {
 pub fn prefix(field: Field, text: &str) -> Result<(u128, u8), String> {
     let (address, length) = match text.split_once('/') {
         Some((address, length)) => {
-            let length: u32 = length.parse().map_err(|_| format!("found prefix length `{length}`, expected a number"))?;
+            let length: u32 =
+                length.parse().map_err(|_| format!("found prefix length `{length}`, expected a number"))?;
             (address, length)
         }
         None => (text, field.width()),
@@ -104,7 +108,8 @@ pub fn prefix(field: Field, text: &str) -> Result<(u128, u8), String> {
     if length > field.width() {
         return Err(format!("found prefix length {length}, expected at most {} for `{}`", field.width(), field.path()));
     }
-    let key = scalar(field, address).map_err(|_| format!("found `{address}`, expected {} for `{}`", expected(field), field.path()))?;
+    let key = scalar(field, address)
+        .map_err(|_| format!("found `{address}`, expected {} for `{}`", expected(field), field.path()))?;
     let host_mask = if length == 0 { field.full_mask() } else { field.full_mask() >> length };
     if key & host_mask != 0 {
         return Err(format!("found `{text}` with host bits set, expected a prefix whose bits past /{length} are zero"));

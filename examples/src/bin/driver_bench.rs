@@ -21,7 +21,15 @@ use nfc_runtime::NetworkFunction;
 use std::process::ExitCode;
 use std::time::Instant;
 
-fn measure<N: NetworkFunction>(mut nf: N, ports: usize, sizes: Vec<usize>, packets: u64, rate_mpps: Option<f64>, threaded: bool, latency: bool) -> Result<String, String> {
+fn measure<N: NetworkFunction>(
+    mut nf: N,
+    ports: usize,
+    sizes: Vec<usize>,
+    packets: u64,
+    rate_mpps: Option<f64>,
+    threaded: bool,
+    latency: bool,
+) -> Result<String, String> {
     let traffic = TrafficConfig {
         ports,
         frame_sizes: sizes,
@@ -41,7 +49,7 @@ fn measure<N: NetworkFunction>(mut nf: N, ports: usize, sizes: Vec<usize>, packe
     while !backend.finished() {
         backend.poll(&mut nf).map_err(|e| e.to_string())?;
         polls += 1;
-        if polls % 1024 == 0 {
+        if polls.is_multiple_of(1024) {
             latencies.extend(backend.model().latencies());
         }
     }
@@ -67,7 +75,9 @@ fn measure<N: NetworkFunction>(mut nf: N, ports: usize, sizes: Vec<usize>, packe
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: driver_bench nop|router 60|imix|SIZE,SIZE,... PACKETS [RATE_MPPS|latency|inline]";
-    let (Some(nf), Some(sizes), Some(packets)) = (args.get(1), args.get(2), args.get(3).and_then(|p| p.parse::<u64>().ok())) else {
+    let (Some(nf), Some(sizes), Some(packets)) =
+        (args.get(1), args.get(2), args.get(3).and_then(|p| p.parse::<u64>().ok()))
+    else {
         eprintln!("{usage}");
         return ExitCode::FAILURE;
     };

@@ -68,7 +68,9 @@ fn main() -> ExitCode {
         ("firewall", "handwritten") => run(handwritten::Firewall::default(), &mix, packets),
         ("vlan", "handwritten") => run(handwritten::Vlan::default(), &mix, packets),
         _ => {
-            eprintln!("nf_cost: found `{name} {variant}`, expected a shipped spec and generated|handwritten|interpreter");
+            eprintln!(
+                "nf_cost: found `{name} {variant}`, expected a shipped spec and generated|handwritten|interpreter"
+            );
             return ExitCode::FAILURE;
         }
     };

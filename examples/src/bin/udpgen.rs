@@ -25,7 +25,8 @@ struct Options {
 }
 
 fn parse_mac(text: &str) -> Result<u64, String> {
-    let bytes: Vec<u8> = text.split(':').map(|b| u8::from_str_radix(b, 16)).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let bytes: Vec<u8> =
+        text.split(':').map(|b| u8::from_str_radix(b, 16)).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
     if bytes.len() != 6 {
         return Err(format!("found `{text}`, expected a MAC like 02:00:00:00:01:01"));
     }

@@ -32,7 +32,10 @@ impl PortFile {
         let Some((port, path)) = argument.split_once('=') else {
             return Err(format!("found `{argument}`, expected PORT=FILE (ports: {})", ports.join(", ")));
         };
-        let index = ports.iter().position(|&name| name == port).or_else(|| port.parse::<usize>().ok().filter(|&i| i < ports.len()));
+        let index = ports
+            .iter()
+            .position(|&name| name == port)
+            .or_else(|| port.parse::<usize>().ok().filter(|&i| i < ports.len()));
         match index {
             Some(index) if !path.is_empty() => Ok(PortFile { port: index as PortId, path: PathBuf::from(path) }),
             Some(_) => Err(format!("found `{argument}` with no file name, expected PORT=FILE")),
@@ -81,7 +84,10 @@ impl PcapBackend {
             }
         }
         if let Some(output) = outputs.iter().find(|o| inputs.iter().any(|i| same_file(&i.path, &o.path))) {
-            return Err(format!("{} is both an input and an output; the replay would overwrite it", output.path.display()));
+            return Err(format!(
+                "{} is both an input and an output; the replay would overwrite it",
+                output.path.display()
+            ));
         }
         let mut opened = Vec::new();
         for input in inputs {
@@ -108,7 +114,7 @@ impl PcapBackend {
         let mut best: Option<(usize, u64)> = None;
         for (i, input) in self.inputs.iter().enumerate() {
             if let Some(record) = input.next {
-                if best.map_or(true, |(_, t)| record.timestamp_ns < t) {
+                if best.is_none_or(|(_, t)| record.timestamp_ns < t) {
                     best = Some((i, record.timestamp_ns));
                 }
             }
@@ -149,7 +155,9 @@ impl Backend for PcapBackend {
                 self.stats[output].tx_packets += 1;
                 self.stats[output].tx_bytes += out_len as u64;
                 if let Some(writer) = &mut self.outputs[output] {
-                    writer.write(record.timestamp_ns, &self.buffer[..out_len]).map_err(|e| BackendError(e.to_string()))?;
+                    writer
+                        .write(record.timestamp_ns, &self.buffer[..out_len])
+                        .map_err(|e| BackendError(e.to_string()))?;
                 }
             }
         }

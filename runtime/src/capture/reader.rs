@@ -47,7 +47,9 @@ pub struct Record {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     /// Classic pcap; the value is nanoseconds per timestamp fraction unit.
-    Pcap { nanos_per_unit: u64 },
+    Pcap {
+        nanos_per_unit: u64,
+    },
     Pcapng,
 }
 
@@ -114,11 +116,19 @@ impl<R: Read> CaptureReader<R> {
                 reader.read_all(&mut header, 4, "pcap file header")?;
                 let link_type = reader.u32(header[16..20].try_into().unwrap()) & 0xffff;
                 if link_type != ETHERNET {
-                    return Err(reader.error(20, format!("link type {link_type} is not Ethernet (1); only Ethernet captures can be replayed")));
+                    return Err(reader.error(
+                        20,
+                        format!("link type {link_type} is not Ethernet (1); only Ethernet captures can be replayed"),
+                    ));
                 }
             }
             _ => {
-                return Err(reader.error(0, format!("magic number {little:#010x} is neither pcap (0xa1b2c3d4, 0xa1b23c4d) nor pcapng (0x0a0d0d0a)")))
+                return Err(reader.error(
+                    0,
+                    format!(
+                        "magic number {little:#010x} is neither pcap (0xa1b2c3d4, 0xa1b23c4d) nor pcapng (0x0a0d0d0a)"
+                    ),
+                ))
             }
         }
         Ok(reader)
@@ -139,12 +149,17 @@ impl<R: Read> CaptureReader<R> {
         match self.fill(&mut header)? {
             0 => return Ok(None),
             16 => {}
-            got => return Err(self.error(start, format!("the capture ends inside a record header ({got} of 16 bytes)"))),
+            got => {
+                return Err(self.error(start, format!("the capture ends inside a record header ({got} of 16 bytes)")))
+            }
         }
         let field = |i: usize| self.u32(header[i..i + 4].try_into().unwrap());
         let (seconds, fraction, captured, original) = (field(0), field(4), field(8), field(12));
         if captured as usize > MAX_RECORD {
-            return Err(self.error(start, format!("a record claims {captured} captured bytes (at most {MAX_RECORD}): the file is damaged")));
+            return Err(self.error(
+                start,
+                format!("a record claims {captured} captured bytes (at most {MAX_RECORD}): the file is damaged"),
+            ));
         }
         data.resize(captured as usize, 0);
         self.read_all(data, start, "record")?;
@@ -159,7 +174,9 @@ impl<R: Read> CaptureReader<R> {
             match self.fill(&mut head)? {
                 0 => return Ok(None),
                 8 => {}
-                got => return Err(self.error(start, format!("the capture ends inside a block header ({got} of 8 bytes)"))),
+                got => {
+                    return Err(self.error(start, format!("the capture ends inside a block header ({got} of 8 bytes)")))
+                }
             }
             if u32::from_le_bytes(head[0..4].try_into().unwrap()) == PCAPNG_SECTION {
                 // A new section may switch byte order; its header re-reads it.
@@ -194,13 +211,18 @@ impl<R: Read> CaptureReader<R> {
         self.big_endian = match (u32::from_le_bytes(byte_order), u32::from_be_bytes(byte_order)) {
             (PCAPNG_BYTE_ORDER, _) => false,
             (_, PCAPNG_BYTE_ORDER) => true,
-            (other, _) => return Err(self.error(start + 8, format!("pcapng byte-order magic is {other:#010x}, expected 0x1a2b3c4d"))),
+            (other, _) => {
+                return Err(
+                    self.error(start + 8, format!("pcapng byte-order magic is {other:#010x}, expected 0x1a2b3c4d"))
+                )
+            }
         };
         self.interfaces.clear();
         self.format = Format::Pcapng;
         let total = self.u32(length) as usize;
-        if total < 28 || total % 4 != 0 {
-            return Err(self.error(start, format!("pcapng section header length {total} is not a multiple of 4 of at least 28")));
+        if total < 28 || !total.is_multiple_of(4) {
+            return Err(self
+                .error(start, format!("pcapng section header length {total} is not a multiple of 4 of at least 28")));
         }
         // Version, section length and options are not needed; skip them
         // and the trailing length.
@@ -215,8 +237,11 @@ impl<R: Read> CaptureReader<R> {
     /// that both lengths agree.
     fn block_body(&mut self, length: [u8; 4], start: u64) -> Result<(), CaptureError> {
         let total = self.u32(length) as usize;
-        if total < 12 || total % 4 != 0 || total > MAX_RECORD + 64 {
-            return Err(self.error(start, format!("pcapng block length {total} is not a multiple of 4 between 12 and {}", MAX_RECORD + 64)));
+        if total < 12 || !total.is_multiple_of(4) || total > MAX_RECORD + 64 {
+            return Err(self.error(
+                start,
+                format!("pcapng block length {total} is not a multiple of 4 between 12 and {}", MAX_RECORD + 64),
+            ));
         }
         self.block.resize(total - 8, 0);
         let mut block = std::mem::take(&mut self.block);
@@ -226,7 +251,10 @@ impl<R: Read> CaptureReader<R> {
         let body = total - 12;
         let trailer = self.u32(self.block[body..].try_into().unwrap()) as usize;
         if trailer != total {
-            return Err(self.error(start, format!("pcapng block says it is {total} bytes long at its start and {trailer} at its end")));
+            return Err(self.error(
+                start,
+                format!("pcapng block says it is {total} bytes long at its start and {trailer} at its end"),
+            ));
         }
         self.block.truncate(body);
         Ok(())
@@ -248,9 +276,17 @@ impl<R: Read> CaptureReader<R> {
             if code == 9 && length == 1 && at + 4 < self.block.len() {
                 let resolution = self.block[at + 4];
                 let exponent = u32::from(resolution & 0x7f);
-                units_per_second = if resolution & 0x80 == 0 { 10u64.checked_pow(exponent) } else { 1u64.checked_shl(exponent) }
-                    .filter(|&u| u <= 1_000_000_000_000)
-                    .ok_or_else(|| self.error(start, format!("pcapng timestamp resolution {resolution:#04x} is finer than this reader supports")))?;
+                units_per_second =
+                    if resolution & 0x80 == 0 { 10u64.checked_pow(exponent) } else { 1u64.checked_shl(exponent) }
+                        .filter(|&u| u <= 1_000_000_000_000)
+                        .ok_or_else(|| {
+                            self.error(
+                                start,
+                                format!(
+                                    "pcapng timestamp resolution {resolution:#04x} is finer than this reader supports"
+                                ),
+                            )
+                        })?;
             }
             at += 4 + length.div_ceil(4) * 4;
         }
@@ -301,7 +337,10 @@ impl<R: Read> CaptureReader<R> {
         data: &mut Vec<u8>,
     ) -> Result<Option<Record>, CaptureError> {
         if at + captured > self.block.len() {
-            return Err(self.error(start, format!("a packet claims {captured} captured bytes, its block holds {}", self.block.len() - at)));
+            return Err(self.error(
+                start,
+                format!("a packet claims {captured} captured bytes, its block holds {}", self.block.len() - at),
+            ));
         }
         if !interface.ethernet {
             return Ok(None);
@@ -322,12 +361,19 @@ impl<R: Read> CaptureReader<R> {
 
     fn interface(&self, id: u32, start: u64) -> Result<Interface, CaptureError> {
         self.interfaces.get(id as usize).copied().ok_or_else(|| {
-            self.error(start, format!("a packet names interface {id}, but the section describes {}", self.interfaces.len()))
+            self.error(
+                start,
+                format!("a packet names interface {id}, but the section describes {}", self.interfaces.len()),
+            )
         })
     }
 
     fn u32(&self, bytes: [u8; 4]) -> u32 {
-        if self.big_endian { u32::from_be_bytes(bytes) } else { u32::from_le_bytes(bytes) }
+        if self.big_endian {
+            u32::from_be_bytes(bytes)
+        } else {
+            u32::from_le_bytes(bytes)
+        }
     }
 
     fn u32_at(&self, at: usize) -> u32 {
@@ -336,7 +382,11 @@ impl<R: Read> CaptureReader<R> {
 
     fn u16(&self, at: usize) -> u16 {
         let bytes = [self.block[at], self.block[at + 1]];
-        if self.big_endian { u16::from_be_bytes(bytes) } else { u16::from_le_bytes(bytes) }
+        if self.big_endian {
+            u16::from_be_bytes(bytes)
+        } else {
+            u16::from_le_bytes(bytes)
+        }
     }
 
     /// Fills `buffer` as far as the input goes; returns how much was read.
@@ -359,7 +409,13 @@ impl<R: Read> CaptureReader<R> {
     fn read_all(&mut self, buffer: &mut [u8], start: u64, what: &str) -> Result<(), CaptureError> {
         let got = self.fill(buffer)?;
         if got < buffer.len() {
-            return Err(self.error(start, format!("the capture is truncated: the {what} here needs {} more bytes than the file has", buffer.len() - got)));
+            return Err(self.error(
+                start,
+                format!(
+                    "the capture is truncated: the {what} here needs {} more bytes than the file has",
+                    buffer.len() - got
+                ),
+            ));
         }
         Ok(())
     }
@@ -393,15 +449,24 @@ mod tests {
     #[test]
     fn reads_a_big_endian_microsecond_pcap() {
         let records = read_all(&BIG_ENDIAN_PCAP).unwrap();
-        assert_eq!(records, vec![(Record { timestamp_ns: 10_000_007_000, original_len: 60 }, vec![0xde, 0xad, 0xbe, 0xef])]);
+        assert_eq!(
+            records,
+            vec![(Record { timestamp_ns: 10_000_007_000, original_len: 60 }, vec![0xde, 0xad, 0xbe, 0xef])]
+        );
     }
 
     #[test]
     fn a_record_cut_short_is_an_error_at_its_offset() {
         let error = read_all(&BIG_ENDIAN_PCAP[..42]).unwrap_err();
-        assert_eq!(error.to_string(), "t.pcap: at byte offset 24: the capture is truncated: the record here needs 2 more bytes than the file has");
+        assert_eq!(
+            error.to_string(),
+            "t.pcap: at byte offset 24: the capture is truncated: the record here needs 2 more bytes than the file has"
+        );
         let error = read_all(&BIG_ENDIAN_PCAP[..30]).unwrap_err();
-        assert_eq!(error.to_string(), "t.pcap: at byte offset 24: the capture ends inside a record header (6 of 16 bytes)");
+        assert_eq!(
+            error.to_string(),
+            "t.pcap: at byte offset 24: the capture ends inside a record header (6 of 16 bytes)"
+        );
     }
 
     #[test]
@@ -458,7 +523,10 @@ mod tests {
         let last = bytes.len() - 4;
         bytes[last] = 44; // trailing length disagrees
         let error = read_all(&bytes).unwrap_err();
-        assert_eq!(error.to_string(), "t.pcap: at byte offset 76: pcapng block says it is 40 bytes long at its start and 44 at its end");
+        assert_eq!(
+            error.to_string(),
+            "t.pcap: at byte offset 76: pcapng block says it is 40 bytes long at its start and 44 at its end"
+        );
         let mut bytes = pcapng();
         bytes[76 + 8] = 3; // the packet names interface 3
         assert!(read_all(&bytes).unwrap_err().problem.contains("names interface 3, but the section describes 1"));

@@ -5,8 +5,8 @@
 //! 0xa1b23c4d, so timestamps replayed from a nanosecond pcapng keep their
 //! precision; link type 1 (Ethernet); snap length 262144, tcpdump's default.
 
-use super::CaptureError;
 use super::reader::MAX_RECORD;
+use super::CaptureError;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;

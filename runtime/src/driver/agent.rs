@@ -84,7 +84,8 @@ impl Agent {
             let mut frame = Frame::new(buffer, length.min(BUFFER_SIZE));
             // Ports the deployment does not have count as not sent, so
             // received = sent + dropped holds whatever the NF returns.
-            let outputs = Outputs::from_bits(nf.process(self.input, &mut frame).bits() & Outputs::all(outputs_count).bits());
+            let outputs =
+                Outputs::from_bits(nf.process(self.input, &mut frame).bits() & Outputs::all(outputs_count).bits());
             let sent = frame.len() as u64;
             let report = index % RECYCLE_PERIOD == RECYCLE_PERIOD - 1;
             for (port, &ring) in self.layout.tx_rings.iter().enumerate() {

@@ -167,18 +167,39 @@ impl<R: RegisterAccess> Device<R> {
 
     /// 4.6.8.1: transmit queue `queue` over `count` descriptors at `ring`,
     /// reporting its head to `head_write_back` (7.2.3.5.2).
-    pub(super) fn enable_tx_queue(&self, queue: u32, ring: u64, count: u32, head_write_back: u64) -> Result<(), DriverError> {
+    pub(super) fn enable_tx_queue(
+        &self,
+        queue: u32,
+        ring: u64,
+        count: u32,
+        head_write_back: u64,
+    ) -> Result<(), DriverError> {
         self.regs.write(TDBAL.at(queue), ring as u32);
         self.regs.write(TDBAH.at(queue), (ring >> 32) as u32);
         self.regs.write(TDLEN.at(queue), count * super::descriptor::DESCRIPTOR_BYTES as u32);
         self.regs.write(TDWBAL.at(queue), head_write_back as u32 | tdwbal::HEAD_WB_EN.mask());
         self.regs.write(TDWBAH.at(queue), (head_write_back >> 32) as u32);
         self.regs.set_bits(TXDCTL.at(queue), txdctl::ENABLE);
-        self.wait(TXDCTL.at(queue), txdctl::ENABLE, true, self.timeouts.queue_enable, "enable a transmit queue", "4.6.8.1")
+        self.wait(
+            TXDCTL.at(queue),
+            txdctl::ENABLE,
+            true,
+            self.timeouts.queue_enable,
+            "enable a transmit queue",
+            "4.6.8.1",
+        )
     }
 
     /// Poll `field` of `reg` until it reads `set`, for at most `limit`.
-    fn wait(&self, reg: Register, field: Field, set: bool, limit: Duration, step: &'static str, section: &'static str) -> Result<(), DriverError> {
+    fn wait(
+        &self,
+        reg: Register,
+        field: Field,
+        set: bool,
+        limit: Duration,
+        step: &'static str,
+        section: &'static str,
+    ) -> Result<(), DriverError> {
         let start = Instant::now();
         loop {
             let value = self.regs.read(reg);

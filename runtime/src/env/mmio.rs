@@ -19,7 +19,7 @@ impl Mmio {
     #[inline]
     fn register(&self, reg: Register) -> *mut u32 {
         let offset = reg.offset as usize;
-        assert!(offset % 4 == 0 && offset + 4 <= self.len, "register {} outside BAR0", reg.name);
+        assert!(offset.is_multiple_of(4) && offset + 4 <= self.len, "register {} outside BAR0", reg.name);
         // SAFETY: in bounds of the mapping (checked above).
         unsafe { self.base.as_ptr().add(offset) as *mut u32 }
     }

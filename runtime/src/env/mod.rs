@@ -13,8 +13,8 @@ mod signals;
 
 pub use hugepage::{hugepage_memory, HUGEPAGE_SIZE};
 pub use mmio::Mmio;
-pub use pagemap::physical_address;
 pub use packet_socket::PacketSocket;
+pub use pagemap::physical_address;
 pub use pci::{PciAddress, PciDevice};
 pub use signals::{install_stop_handler, stop_requested};
 

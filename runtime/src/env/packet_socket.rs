@@ -55,7 +55,8 @@ impl PacketSocket {
     /// interface in promiscuous mode and waits (boundedly) for its link.
     pub fn open(name: &str) -> Result<PacketSocket, EnvError> {
         let fail = |what: &str| EnvError(format!("interface {name}: {what}: {}", std::io::Error::last_os_error()));
-        let c_name = CString::new(name).map_err(|_| EnvError(format!("interface name {name:?} contains a NUL byte")))?;
+        let c_name =
+            CString::new(name).map_err(|_| EnvError(format!("interface name {name:?} contains a NUL byte")))?;
         // SAFETY: `c_name` is a valid NUL-terminated string.
         let ifindex = unsafe { libc::if_nametoindex(c_name.as_ptr()) };
         if ifindex == 0 {
@@ -72,11 +73,22 @@ impl PacketSocket {
             return Err(EnvError(format!("interface {name}: cannot open a packet socket: {error}")));
         }
         // From here on, dropping `socket` closes the fd (and unmaps rings).
-        let mut socket = PacketSocket { name: name.to_owned(), fd, ring: core::ptr::null_mut(), rx_next: 0, tx_next: 0, tx_pending: false };
+        let mut socket = PacketSocket {
+            name: name.to_owned(),
+            fd,
+            ring: core::ptr::null_mut(),
+            rx_next: 0,
+            tx_next: 0,
+            tx_pending: false,
+        };
         socket.set_option(libc::PACKET_VERSION, &TPACKET_V2).map_err(|_| fail("TPACKET_V2 not supported"))?;
-        socket.set_option(libc::PACKET_IGNORE_OUTGOING, &1 as &libc::c_int).map_err(|_| fail("cannot ignore outgoing frames"))?;
+        socket
+            .set_option(libc::PACKET_IGNORE_OUTGOING, &1 as &libc::c_int)
+            .map_err(|_| fail("cannot ignore outgoing frames"))?;
         // Transmit straight to the driver: the NF is the only sender.
-        socket.set_option(libc::PACKET_QDISC_BYPASS, &1 as &libc::c_int).map_err(|_| fail("cannot bypass the qdisc"))?;
+        socket
+            .set_option(libc::PACKET_QDISC_BYPASS, &1 as &libc::c_int)
+            .map_err(|_| fail("cannot bypass the qdisc"))?;
         let request = libc::tpacket_req {
             tp_block_size: BLOCK_SIZE as u32,
             tp_block_nr: (RING_BYTES / BLOCK_SIZE) as u32,
@@ -88,7 +100,14 @@ impl PacketSocket {
         // SAFETY: maps the two rings just configured on our own fd; the
         // length is exactly what the kernel allocated for them.
         let ring = unsafe {
-            libc::mmap(core::ptr::null_mut(), 2 * RING_BYTES, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_LOCKED, fd, 0)
+            libc::mmap(
+                core::ptr::null_mut(),
+                2 * RING_BYTES,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_LOCKED,
+                fd,
+                0,
+            )
         };
         if ring == libc::MAP_FAILED {
             return Err(fail("cannot map the rings"));
@@ -102,13 +121,24 @@ impl PacketSocket {
         address.sll_ifindex = ifindex as i32;
         // SAFETY: `address` is a sockaddr_ll of the size passed.
         let bound = unsafe {
-            libc::bind(fd, (&address as *const libc::sockaddr_ll).cast(), core::mem::size_of::<libc::sockaddr_ll>() as u32)
+            libc::bind(
+                fd,
+                (&address as *const libc::sockaddr_ll).cast(),
+                core::mem::size_of::<libc::sockaddr_ll>() as u32,
+            )
         };
         if bound != 0 {
             return Err(fail("cannot bind to it"));
         }
-        let membership = libc::packet_mreq { mr_ifindex: ifindex as i32, mr_type: libc::PACKET_MR_PROMISC as u16, mr_alen: 0, mr_address: [0; 8] };
-        socket.set_option(libc::PACKET_ADD_MEMBERSHIP, &membership).map_err(|_| fail("cannot enter promiscuous mode"))?;
+        let membership = libc::packet_mreq {
+            mr_ifindex: ifindex as i32,
+            mr_type: libc::PACKET_MR_PROMISC as u16,
+            mr_alen: 0,
+            mr_address: [0; 8],
+        };
+        socket
+            .set_option(libc::PACKET_ADD_MEMBERSHIP, &membership)
+            .map_err(|_| fail("cannot enter promiscuous mode"))?;
         socket.wait_for_link()?;
         Ok(socket)
     }
@@ -116,9 +146,19 @@ impl PacketSocket {
     fn set_option<T>(&self, option: libc::c_int, value: &T) -> Result<(), ()> {
         // SAFETY: `value` points to a live T of the size passed.
         let result = unsafe {
-            libc::setsockopt(self.fd, libc::SOL_PACKET, option, (value as *const T).cast(), core::mem::size_of::<T>() as u32)
+            libc::setsockopt(
+                self.fd,
+                libc::SOL_PACKET,
+                option,
+                (value as *const T).cast(),
+                core::mem::size_of::<T>() as u32,
+            )
         };
-        if result == 0 { Ok(()) } else { Err(()) }
+        if result == 0 {
+            Ok(())
+        } else {
+            Err(())
+        }
     }
 
     /// The kernel's operstate, polled until "up" (or "unknown", what
@@ -263,9 +303,19 @@ impl PacketSocket {
         let mut len = core::mem::size_of::<libc::tpacket_stats>() as u32;
         // SAFETY: `stats` and `len` describe a writable buffer of that size.
         let result = unsafe {
-            libc::getsockopt(self.fd, libc::SOL_PACKET, libc::PACKET_STATISTICS, (&mut stats as *mut libc::tpacket_stats).cast(), &mut len)
+            libc::getsockopt(
+                self.fd,
+                libc::SOL_PACKET,
+                libc::PACKET_STATISTICS,
+                (&mut stats as *mut libc::tpacket_stats).cast(),
+                &mut len,
+            )
         };
-        if result == 0 { u64::from(stats.tp_drops) } else { 0 }
+        if result == 0 {
+            u64::from(stats.tp_drops)
+        } else {
+            0
+        }
     }
 }
 

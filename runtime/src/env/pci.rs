@@ -34,7 +34,9 @@ impl std::str::FromStr for PciAddress {
     type Err = EnvError;
 
     fn from_str(text: &str) -> Result<PciAddress, EnvError> {
-        let bad = || EnvError(format!("`{text}` is not a PCI address; expected domain:bus:device.function such as 0000:01:00.0"));
+        let bad = || {
+            EnvError(format!("`{text}` is not a PCI address; expected domain:bus:device.function such as 0000:01:00.0"))
+        };
         let (domain, rest) = text.split_once(':').ok_or_else(bad)?;
         let (bus, rest) = rest.split_once(':').ok_or_else(bad)?;
         let (device, function) = rest.split_once('.').ok_or_else(bad)?;
@@ -68,16 +70,25 @@ impl PciDevice {
         if !directory.exists() {
             return Err(EnvError(format!("there is no PCI device {address} (list them with `lspci -D`)")));
         }
-        let config = OpenOptions::new().read(true).write(super::is_root()).open(directory.join("config"))
+        let config = OpenOptions::new()
+            .read(true)
+            .write(super::is_root())
+            .open(directory.join("config"))
             .map_err(|e| EnvError(format!("cannot open the PCI configuration space of {address}: {e}")))?;
         let mut ids = [0u8; 4];
-        config.read_exact_at(&mut ids, 0).map_err(|e| EnvError(format!("cannot read the PCI ids of {address}: {e}")))?;
+        config
+            .read_exact_at(&mut ids, 0)
+            .map_err(|e| EnvError(format!("cannot read the PCI ids of {address}: {e}")))?;
         let (vendor, device) = (u16::from_le_bytes([ids[0], ids[1]]), u16::from_le_bytes([ids[2], ids[3]]));
         if vendor != INTEL || !DEVICE_IDS.contains(&device) {
-            return Err(EnvError(format!("PCI device {address} is {vendor:04x}:{device:04x}, not an Intel 82599 (8086:10fb and its siblings)")));
+            return Err(EnvError(format!(
+                "PCI device {address} is {vendor:04x}:{device:04x}, not an Intel 82599 (8086:10fb and its siblings)"
+            )));
         }
         if !super::is_root() {
-            return Err(EnvError(format!("driving the 82599 at {address} needs root (PCI configuration space and BAR0)")));
+            return Err(EnvError(format!(
+                "driving the 82599 at {address} needs root (PCI configuration space and BAR0)"
+            )));
         }
         // Take the device from its kernel driver (ixgbe, vfio-pci, ...).
         let driver = directory.join("driver");
@@ -87,9 +98,13 @@ impl PciDevice {
         }
         // The device must be allowed to master the bus to DMA (PCI spec, command register).
         let mut command = [0u8; 2];
-        config.read_exact_at(&mut command, COMMAND).map_err(|e| EnvError(format!("cannot read the PCI command register of {address}: {e}")))?;
+        config
+            .read_exact_at(&mut command, COMMAND)
+            .map_err(|e| EnvError(format!("cannot read the PCI command register of {address}: {e}")))?;
         let command = u16::from_le_bytes(command) | BUS_MASTER;
-        config.write_all_at(&command.to_le_bytes(), COMMAND).map_err(|e| EnvError(format!("cannot enable bus mastering on {address}: {e}")))?;
+        config
+            .write_all_at(&command.to_le_bytes(), COMMAND)
+            .map_err(|e| EnvError(format!("cannot enable bus mastering on {address}: {e}")))?;
         Ok(PciDevice { address, directory })
     }
 
@@ -99,13 +114,24 @@ impl PciDevice {
 
     /// BAR0, the register space (datasheet 9.3.6.1), mapped for volatile access.
     pub fn map_registers(&self) -> Result<Mmio, EnvError> {
-        let file = OpenOptions::new().read(true).write(true).open(self.directory.join("resource0"))
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(self.directory.join("resource0"))
             .map_err(|e| EnvError(format!("cannot open BAR0 of {}: {e}", self.address)))?;
-        let len = file.metadata().map_err(|e| EnvError(format!("cannot size BAR0 of {}: {e}", self.address)))?.len() as usize;
+        let len =
+            file.metadata().map_err(|e| EnvError(format!("cannot size BAR0 of {}: {e}", self.address)))?.len() as usize;
         // SAFETY: a shared mapping of the device's BAR file; the kernel
         // validates the length; the result is checked before use.
         let base = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, file.as_raw_fd(), 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            )
         };
         if base == libc::MAP_FAILED {
             return Err(EnvError(format!("cannot map BAR0 of {}: {}", self.address, std::io::Error::last_os_error())));

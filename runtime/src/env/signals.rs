@@ -23,7 +23,10 @@ pub fn install_stop_handler() -> Result<(), EnvError> {
             libc::sigaction(signal, &action, core::ptr::null_mut())
         };
         if installed != 0 {
-            return Err(EnvError(format!("cannot install a handler for signal {signal}: {}", std::io::Error::last_os_error())));
+            return Err(EnvError(format!(
+                "cannot install a handler for signal {signal}: {}",
+                std::io::Error::last_os_error()
+            )));
         }
     }
     Ok(())

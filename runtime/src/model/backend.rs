@@ -107,7 +107,8 @@ impl Wire {
 
 impl ModelBackend {
     pub fn new(traffic: TrafficConfig) -> Result<ModelBackend, DriverError> {
-        let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(traffic.ports), SIMULATED_PHYS));
+        let memory =
+            Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(traffic.ports), SIMULATED_PHYS));
         let config = ModelConfig {
             record_transmitted: false,
             reset_never_completes: traffic.fault == Some(ModelFault::ResetNeverCompletes),
@@ -131,11 +132,26 @@ impl ModelBackend {
             started: std::time::Instant::now(),
             offered: vec![0; traffic.ports],
         };
-        let mut backend = ModelBackend { model, pipeline, wire, idle: false, polls: 0, driver_time: None, device: None };
+        let mut backend =
+            ModelBackend { model, pipeline, wire, idle: false, polls: 0, driver_time: None, device: None };
         if traffic.threaded {
             let stop = Arc::new(AtomicBool::new(false));
             let exhausted = Arc::new(AtomicBool::new(false));
-            let (model, mut wire) = (Arc::clone(&backend.model), std::mem::replace(&mut backend.wire, Wire { frames: vec![], remaining: vec![], next_frame: 0, vanish_after: None, rate_pps: None, started: std::time::Instant::now(), offered: vec![] }));
+            let (model, mut wire) = (
+                Arc::clone(&backend.model),
+                std::mem::replace(
+                    &mut backend.wire,
+                    Wire {
+                        frames: vec![],
+                        remaining: vec![],
+                        next_frame: 0,
+                        vanish_after: None,
+                        rate_pps: None,
+                        started: std::time::Instant::now(),
+                        offered: vec![],
+                    },
+                ),
+            );
             let (thread_stop, thread_exhausted) = (Arc::clone(&stop), Arc::clone(&exhausted));
             let handle = std::thread::spawn(move || {
                 while !thread_stop.load(Ordering::Relaxed) {
@@ -211,7 +227,7 @@ impl Backend for ModelBackend {
         // while it steps: check every few hundred polls and whenever idle
         // (so before the run can finish), not on every poll.
         self.polls += 1;
-        if processed == 0 || self.polls % 256 == 0 {
+        if processed == 0 || self.polls.is_multiple_of(256) {
             let violations = self.model.violations();
             if !violations.is_empty() {
                 return Err(BackendError(format!("the 82599 model caught the driver: {}", violations.join("; "))));

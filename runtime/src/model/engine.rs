@@ -15,7 +15,12 @@ const TX_DEXT: u64 = 1 << 29;
 const TX_EOP: u64 = 1 << 24;
 const TX_RS: u64 = 1 << 27;
 
-fn descriptor<'m>(state: &mut PortState, memory: &'m DmaMemory, ring: u64, index: u32) -> Option<&'m [std::sync::atomic::AtomicU64]> {
+fn descriptor<'m>(
+    state: &mut PortState,
+    memory: &'m DmaMemory,
+    ring: u64,
+    index: u32,
+) -> Option<&'m [std::sync::atomic::AtomicU64]> {
     let phys = ring + u64::from(index) * 16;
     match memory.offset_of(phys, 16) {
         Some(offset) => Some(memory.words(offset, 2)),
@@ -28,7 +33,8 @@ fn descriptor<'m>(state: &mut PortState, memory: &'m DmaMemory, ring: u64, index
 
 /// Move waiting frames into receive descriptors between RDH and RDT.
 pub(super) fn receive(state: &mut PortState, memory: &DmaMemory) {
-    let enabled = rxctrl::RXEN.is_set(state.get(RXCTRL.offset)) && rxdctl::ENABLE.is_set(state.get(RXDCTL.at(0).offset));
+    let enabled =
+        rxctrl::RXEN.is_set(state.get(RXCTRL.offset)) && rxdctl::ENABLE.is_set(state.get(RXDCTL.at(0).offset));
     if !enabled || state.vanished {
         return;
     }
@@ -87,7 +93,8 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
             state.violations.push(format!("TDLEN cleared while transmit queue {queue} is enabled"));
             continue;
         }
-        let write_back = u64::from(state.get(TDWBAL.at(queue).offset)) | u64::from(state.get(TDWBAH.at(queue).offset)) << 32;
+        let write_back =
+            u64::from(state.get(TDWBAL.at(queue).offset)) | u64::from(state.get(TDWBAH.at(queue).offset)) << 32;
         let tail = state.get(TDT.at(queue).offset);
         let mut head = state.get(TDH.at(queue).offset);
         while head != tail {
@@ -103,7 +110,9 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
                 // only when recording.
                 let mut frame = [0u8; 16 * 1024];
                 let Some(frame) = frame.get_mut(..length) else {
-                    state.violations.push(format!("transmit descriptor {head} of queue {queue} has length {length}, beyond any frame"));
+                    state.violations.push(format!(
+                        "transmit descriptor {head} of queue {queue} has length {length}, beyond any frame"
+                    ));
                     return;
                 };
                 if memory.device_read(buffer, frame).is_err() {

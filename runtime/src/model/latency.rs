@@ -18,7 +18,10 @@ pub(super) struct LatencyClock {
 
 impl LatencyClock {
     pub fn new(ports: usize) -> LatencyClock {
-        LatencyClock { epoch: Instant::now(), received: (0..ports).map(|_| (0..SLOTS).map(|_| AtomicU64::new(0)).collect()).collect() }
+        LatencyClock {
+            epoch: Instant::now(),
+            received: (0..ports).map(|_| (0..SLOTS).map(|_| AtomicU64::new(0)).collect()).collect(),
+        }
     }
 
     fn now(&self) -> u64 {

@@ -37,7 +37,13 @@ pub struct ModelConfig {
 
 impl Default for ModelConfig {
     fn default() -> Self {
-        ModelConfig { reset_never_completes: false, link_never_up: false, rx_fifo_frames: 340, record_transmitted: true, record_latency: false }
+        ModelConfig {
+            reset_never_completes: false,
+            link_never_up: false,
+            rx_fifo_frames: 340,
+            record_transmitted: true,
+            record_latency: false,
+        }
     }
 }
 
@@ -49,7 +55,10 @@ pub struct Model {
 impl Model {
     pub fn new(ports: usize, memory: Arc<DmaMemory>, config: ModelConfig) -> Arc<Model> {
         let clock = config.record_latency.then(|| Arc::new(latency::LatencyClock::new(ports)));
-        Arc::new(Model { memory, ports: (0..ports).map(|port| Mutex::new(PortState::new(config, port, clock.clone()))).collect() })
+        Arc::new(Model {
+            memory,
+            ports: (0..ports).map(|port| Mutex::new(PortState::new(config, port, clock.clone()))).collect(),
+        })
     }
 
     fn port(&self, port: usize) -> MutexGuard<'_, PortState> {
@@ -114,7 +123,9 @@ impl Model {
 
     /// What the driver did that the datasheet forbids, on every port.
     pub fn violations(&self) -> Vec<String> {
-        (0..self.ports.len()).flat_map(|p| self.port(p).violations.iter().map(move |v| format!("port {p}: {v}")).collect::<Vec<_>>()).collect()
+        (0..self.ports.len())
+            .flat_map(|p| self.port(p).violations.iter().map(move |v| format!("port {p}: {v}")).collect::<Vec<_>>())
+            .collect()
     }
 
     /// The device drops off the bus: every register reads all ones.

@@ -178,7 +178,10 @@ impl PortState {
                 return;
             }
         }
-        if offset == RXCTRL.offset && rxctrl::RXEN.is_set(value) && !rxdctl::ENABLE.is_set(self.get(RXDCTL.at(0).offset)) {
+        if offset == RXCTRL.offset
+            && rxctrl::RXEN.is_set(value)
+            && !rxdctl::ENABLE.is_set(self.get(RXDCTL.at(0).offset))
+        {
             self.violation("RXCTRL.RXEN set before receive queue 0 was set up and enabled (4.6.7)".into());
         }
         self.set(offset, value);
@@ -193,7 +196,7 @@ impl PortState {
     fn ring(&self, memory: &DmaMemory, low: u32, high: u32, len: u32) -> Result<(), String> {
         let base = u64::from(self.get(low)) | u64::from(self.get(high)) << 32;
         let bytes = self.get(len);
-        if bytes == 0 || bytes % 128 != 0 {
+        if bytes == 0 || !bytes.is_multiple_of(128) {
             return Err(format!("with ring length {bytes}, which is not a non-zero multiple of 128"));
         }
         if base % 128 != 0 {

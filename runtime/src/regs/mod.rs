@@ -46,7 +46,7 @@ impl RegisterArray {
 
     /// The index of `offset` in this family, if it is one of its registers.
     pub const fn index_of(&self, offset: u32) -> Option<u32> {
-        if offset < self.base || (offset - self.base) % self.stride != 0 {
+        if offset < self.base || !(offset - self.base).is_multiple_of(self.stride) {
             return None;
         }
         let n = (offset - self.base) / self.stride;

@@ -289,7 +289,13 @@ impl Index {
                     if entries > MAX_INDEX_ENTRIES {
                         // Too costly to index on this dimension: every rule
                         // becomes a wildcard, which `rank` scores as worst.
-                        return Index { dimension: Some(dimension), bounds: vec![0], member_starts: vec![0, 0], members: Vec::new(), wildcards: (0..rules.len() as u32).collect() };
+                        return Index {
+                            dimension: Some(dimension),
+                            bounds: vec![0],
+                            member_starts: vec![0, 0],
+                            members: Vec::new(),
+                            wildcards: (0..rules.len() as u32).collect(),
+                        };
                     }
                     for list in &mut lists[first..last] {
                         list.push(rule as u32);

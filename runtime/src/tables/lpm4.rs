@@ -95,7 +95,12 @@ impl Lpm4 {
         // Stable sort and skip repeats so the first value given wins.
         routes.sort_by_key(|&(prefix, len, _)| (len, prefix));
         routes.dedup_by_key(|&mut (prefix, len, _)| (prefix, len));
-        let mut table = Lpm4 { level1: vec![EMPTY; 1 << 16].into_boxed_slice(), level2: Vec::new(), level3: Vec::new(), routes: routes.len() };
+        let mut table = Lpm4 {
+            level1: vec![EMPTY; 1 << 16].into_boxed_slice(),
+            level2: Vec::new(),
+            level3: Vec::new(),
+            routes: routes.len(),
+        };
         for (prefix, len, value) in routes {
             table.insert(prefix, len, value + 1);
         }
@@ -157,7 +162,7 @@ fn chunk_below(slot: &mut u32, next_level: &mut Vec<u32>) -> usize {
         return (*slot & !CHUNK) as usize;
     }
     let chunk = next_level.len() / CHUNK_SLOTS;
-    next_level.extend(core::iter::repeat(*slot).take(CHUNK_SLOTS));
+    next_level.extend(std::iter::repeat_n(*slot, CHUNK_SLOTS));
     *slot = CHUNK | chunk as u32;
     chunk
 }
@@ -187,11 +192,11 @@ mod tests {
     #[test]
     fn longest_prefix_wins_at_every_level() {
         let table = build(&[
-            (0x0a00_0000, 8, 1),   // 10/8
-            (0x0a01_0000, 16, 2),  // 10.1/16
-            (0x0a01_0200, 24, 3),  // 10.1.2/24
-            (0x0a01_0280, 25, 4),  // 10.1.2.128/25
-            (0x0a01_0281, 32, 5),  // 10.1.2.129/32
+            (0x0a00_0000, 8, 1),  // 10/8
+            (0x0a01_0000, 16, 2), // 10.1/16
+            (0x0a01_0200, 24, 3), // 10.1.2/24
+            (0x0a01_0280, 25, 4), // 10.1.2.128/25
+            (0x0a01_0281, 32, 5), // 10.1.2.129/32
         ]);
         assert_eq!(table.lookup(0x0a09_0909), Some(1));
         assert_eq!(table.lookup(0x0a01_0909), Some(2));

@@ -47,11 +47,14 @@ impl Lpm6Builder {
     }
 }
 
+/// The routes of one prefix length, sorted by prefix for binary search.
+type RoutesOfLength = (u8, Box<[(u128, u32)]>);
+
 /// An immutable IPv6 longest-prefix-match table.
 #[derive(Clone, Debug)]
 pub struct Lpm6 {
-    /// Longest first; each with its prefixes sorted for binary search.
-    lengths: Vec<(u8, Box<[(u128, u32)]>)>,
+    /// Longest first.
+    lengths: Vec<RoutesOfLength>,
 }
 
 impl Lpm6 {

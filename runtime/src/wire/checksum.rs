@@ -77,10 +77,7 @@ pub fn pseudo_header_ipv4(src: u32, dst: u32, protocol: u8, length: u16) -> u32 
 /// upper-layer length (32 bits), three zero bytes and next header.
 #[inline]
 pub fn pseudo_header_ipv6(src: u128, dst: u128, next_header: u8, length: u32) -> u32 {
-    combine(
-        combine(sum128(src), sum128(dst)),
-        (length >> 16) + (length & 0xffff) + u32::from(next_header),
-    )
+    combine(combine(sum128(src), sum128(dst)), (length >> 16) + (length & 0xffff) + u32::from(next_header))
 }
 
 /// The 16-bit-word sum of a 128-bit value.
@@ -146,8 +143,8 @@ mod tests {
 
     // A real IPv4 header (from a capture); its stored checksum is b861.
     const IPV4: [u8; 20] = [
-        0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0,
-        0xa8, 0x00, 0xc7,
+        0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8,
+        0x00, 0xc7,
     ];
 
     #[test]

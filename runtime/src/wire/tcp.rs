@@ -229,9 +229,8 @@ mod tests {
 
     // SYN 10.0.0.1:49152 -> 10.0.0.2:80, seq 1, data offset 6 (MSS 1460),
     // window 65535, checksum c3d2.
-    const SEGMENT: [u8; 24] = [
-        0xc0, 0x00, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0xc3, 0xd2, 0, 0, 2, 4, 5, 0xb4,
-    ];
+    const SEGMENT: [u8; 24] =
+        [0xc0, 0x00, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0xc3, 0xd2, 0, 0, 2, 4, 5, 0xb4];
 
     fn pseudo() -> u32 {
         checksum::pseudo_header_ipv4(0x0a00_0001, 0x0a00_0002, 6, 24)

@@ -93,8 +93,7 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
     /// allowed for tunnels (RFC 6935), which the caller must decide.
     #[inline]
     pub fn verify_checksum(&self, pseudo_header: u32) -> bool {
-        self.checksum() == 0
-            || checksum::verify_with(pseudo_header, &self.buffer.as_ref()[..usize::from(self.len())])
+        self.checksum() == 0 || checksum::verify_with(pseudo_header, &self.buffer.as_ref()[..usize::from(self.len())])
     }
 }
 
