@@ -9,6 +9,7 @@
 //! one kick per port per poll. Nothing is allocated per packet.
 
 use crate::backend::{Backend, BackendError, PortStats};
+use crate::clock::Clock;
 use crate::env::{EnvError, PacketSocket};
 use crate::frame::Frame;
 use crate::nf::{NetworkFunction, PortId};
@@ -25,6 +26,7 @@ pub struct InterfaceBackend {
     stats: Vec<PortStats>,
     /// Receive-ring drops reported by the kernel, accumulated on read.
     missed: Vec<Cell<u64>>,
+    clock: Clock,
 }
 
 impl InterfaceBackend {
@@ -44,6 +46,7 @@ impl InterfaceBackend {
             buffer: vec![0; BUFFER_BYTES].into_boxed_slice(),
             stats: vec![PortStats::default(); ports],
             missed: (0..ports).map(|_| Cell::new(0)).collect(),
+            clock: Clock::start(),
         })
     }
 }
@@ -54,6 +57,9 @@ impl Backend for InterfaceBackend {
     }
 
     fn poll<N: NetworkFunction>(&mut self, nf: &mut N) -> Result<usize, BackendError> {
+        if N::USES_TIME {
+            nf.set_time(self.clock.now_ns());
+        }
         let mut processed = 0;
         let ports = self.sockets.len();
         for input in 0..ports {

@@ -5,9 +5,11 @@
 //! hardware or the OS (DMA memory, MMIO, pagemap, PCI sysfs).
 #![deny(unsafe_code)]
 
+pub mod clock;
 pub mod frame;
 pub mod nf;
 
+pub use clock::Clock;
 pub use frame::{Frame, FrameError};
 pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
 pub mod app;

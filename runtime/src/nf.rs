@@ -137,6 +137,19 @@ pub trait NetworkFunction {
     fn counters(&self) -> &[RuleCounter] {
         &[]
     }
+
+    /// Whether the function keeps time (idle timeouts, token buckets). Only
+    /// then do backends read a clock, once per burst, and call `set_time`.
+    const USES_TIME: bool = false;
+
+    /// The time of the packets that follow, in nanoseconds: a monotonic
+    /// clock read once per burst on live backends, the packet's timestamp
+    /// for capture files (so a capture run is deterministic). Never goes
+    /// backwards across calls.
+    #[inline]
+    fn set_time(&mut self, now_ns: u64) {
+        let _ = now_ns;
+    }
 }
 
 /// Any closure is a network function, which keeps tests and small tools short.

@@ -179,6 +179,44 @@ fn the_backend_interleaves_inputs_by_timestamp_and_writes_every_output() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Records the time it is given before each packet.
+#[derive(Default)]
+struct TimeKeeper {
+    seen: Vec<(u64, u8)>,
+    now: u64,
+}
+
+impl NetworkFunction for TimeKeeper {
+    const USES_TIME: bool = true;
+
+    fn set_time(&mut self, now_ns: u64) {
+        self.now = now_ns;
+    }
+
+    fn process(&mut self, _input: PortId, frame: &mut Frame<'_>) -> Outputs {
+        self.seen.push((self.now, frame.data()[0]));
+        Outputs::DROP
+    }
+}
+
+#[test]
+fn capture_timestamps_are_the_network_functions_clock_and_never_go_back() {
+    let dir = std::env::temp_dir().join(format!("nfc-capture-time-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.pcap");
+    // The third record is older than the second: the clock stays put.
+    write_capture(&input, &[(1_000, vec![1]), (5_000, vec![2]), (4_000, vec![3]), (9_000, vec![4])]);
+    let ports = ["only"];
+    let inputs = [PortFile::parse(&format!("only={}", input.display()), &ports).unwrap()];
+    let mut backend = PcapBackend::open(1, &inputs, &[]).unwrap();
+    let mut nf = TimeKeeper::default();
+    while !backend.finished() {
+        backend.poll(&mut nf).unwrap();
+    }
+    assert_eq!(nf.seen, vec![(1_000, 1), (5_000, 2), (5_000, 3), (9_000, 4)]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn port_arguments_are_checked_with_clear_errors() {
     let ports = ["left", "right"];

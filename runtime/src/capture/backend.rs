@@ -69,6 +69,9 @@ pub struct PcapBackend {
     outputs: Vec<Option<PcapWriter<BufWriter<File>>>>,
     buffer: Box<[u8]>,
     stats: Vec<PortStats>,
+    /// The latest timestamp read: a network function's clock, which a
+    /// capture with out-of-order timestamps does not move backwards.
+    time_ns: u64,
 }
 
 impl PcapBackend {
@@ -106,6 +109,7 @@ impl PcapBackend {
             outputs: writers,
             buffer: vec![0; MAX_RECORD + HEADROOM].into_boxed_slice(),
             stats: vec![PortStats::default(); ports],
+            time_ns: 0,
         })
     }
 
@@ -145,6 +149,10 @@ impl Backend for PcapBackend {
             processed += 1;
             self.stats[port].rx_packets += 1;
             self.stats[port].rx_bytes += len as u64;
+            if N::USES_TIME {
+                self.time_ns = self.time_ns.max(record.timestamp_ns);
+                nf.set_time(self.time_ns);
+            }
             let mut frame = Frame::new(&mut self.buffer, len);
             let outputs = nf.process(port as PortId, &mut frame);
             let out_len = frame.len();

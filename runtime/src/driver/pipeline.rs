@@ -5,6 +5,7 @@ use super::descriptor::{BUFFER_SIZE, DESCRIPTOR_BYTES};
 use super::error::DriverError;
 use super::init::Device;
 use crate::backend::{Backend, BackendError, PortStats};
+use crate::clock::Clock;
 use crate::dma::{DmaMemory, PacketBuffers};
 use crate::nf::{NetworkFunction, PortId, MAX_PORTS};
 use crate::regs::RegisterAccess;
@@ -21,6 +22,7 @@ pub struct Pipeline<R: RegisterAccess> {
     stats: Vec<PortStats>,
     /// Missed-packet counts read so far (the registers clear on read).
     missed: Vec<Cell<u64>>,
+    clock: Clock,
 }
 
 const RING_BYTES: usize = RING_SIZE * DESCRIPTOR_BYTES;
@@ -90,6 +92,7 @@ impl<R: RegisterAccess> Pipeline<R> {
         }
         Ok(Pipeline {
             missed: (0..ports).map(|_| Cell::new(0)).collect(),
+            clock: Clock::start(),
             stats: vec![PortStats::default(); ports],
             devices,
             memory,
@@ -110,6 +113,9 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
 
     #[inline]
     fn poll<N: NetworkFunction>(&mut self, nf: &mut N) -> Result<usize, BackendError> {
+        if N::USES_TIME {
+            nf.set_time(self.clock.now_ns());
+        }
         let mut total = 0;
         for agent in &mut self.agents {
             let input = u32::from(agent.input);
