@@ -32,7 +32,20 @@ macro_rules! require_netns {
             eprintln!("skipped: {reason}");
             return;
         }
+        hold_the_machine_wide_netns_lock();
     };
+}
+
+/// Test processes on one machine (several checkouts, or a benchmark) would
+/// fight over the same namespace and link names: the first to get here
+/// holds a file lock until it exits, the others wait for it.
+fn hold_the_machine_wide_netns_lock() {
+    static LOCK: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
+    LOCK.get_or_init(|| {
+        let file = std::fs::File::create("/tmp/nfc-netns.lock").expect("create /tmp/nfc-netns.lock");
+        file.lock().expect("lock /tmp/nfc-netns.lock");
+        file
+    });
 }
 
 fn sh(command: &str) -> Output {
