@@ -1,0 +1,183 @@
+//! The 5-tuple that names a flow: addresses, protocol, ports, for IPv4 and
+//! IPv6 alike, and its symmetric form (both directions of a connection map
+//! to one key).
+//!
+//! What counts as the "ports" ([`FlowKey::from_headers`]):
+//! - TCP and UDP: source and destination port.
+//! - ICMP and ICMPv6 echo request and reply (types 8/0 and 128/129): the
+//!   identifier as both ports, so a request and its reply are each other's
+//!   reverse (RFC 5508 calls the identifier the "query identifier").
+//! - Any other protocol carried directly by IP (GRE, ESP, SCTP...): ports 0,
+//!   a flow per address pair and protocol.
+//! - No key at all (`None`) when the ports cannot be read: ICMP messages
+//!   other than echo (errors are matched through the packet they quote),
+//!   TCP/UDP/ICMP without a parsed layer 4 (an IPv4 fragment other than the
+//!   first, a truncated header), IPv6 packets whose next header is an
+//!   extension header (0, 43, 44, 60: not walked), and non-IP frames. The
+//!   caller decides: the stateful firewall drops such packets inbound and
+//!   passes them outbound without state; fragments are not reassembled.
+//!
+//! IPv4 addresses are stored IPv4-mapped (`::ffff:a.b.c.d`, RFC 4291
+//! §2.5.5.2), so an IPv4 flow and an IPv6 flow never share a key.
+
+use super::{KeyHasher, TableKey};
+use crate::wire::{ip_protocol, Headers};
+
+/// A flow's 5-tuple. `Default` is all zeros (no real flow).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Hash)]
+pub struct FlowKey {
+    pub src: u128,
+    pub dst: u128,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub protocol: u8,
+}
+
+/// The prefix of an IPv4-mapped IPv6 address.
+const IPV4_MAPPED: u128 = 0xffff << 32;
+
+const ICMP_ECHO_REPLY: u8 = 0;
+const ICMP_ECHO_REQUEST: u8 = 8;
+const ICMPV6_ECHO_REQUEST: u8 = 128;
+const ICMPV6_ECHO_REPLY: u8 = 129;
+
+/// The IPv4-mapped form of an IPv4 address.
+#[inline]
+pub const fn ipv4_mapped(address: u32) -> u128 {
+    IPV4_MAPPED | address as u128
+}
+
+/// The IPv4 address inside an IPv4-mapped one.
+#[inline]
+pub const fn ipv4_of(mapped: u128) -> Option<u32> {
+    if mapped >> 32 == IPV4_MAPPED >> 32 {
+        Some(mapped as u32)
+    } else {
+        None
+    }
+}
+
+/// Whether an ICMP (v4 or v6) type is an echo request or reply, the
+/// messages with an identifier that names their flow.
+#[inline]
+pub fn is_icmp_echo(protocol: u8, icmp_type: u8) -> bool {
+    match protocol {
+        ip_protocol::ICMP => icmp_type == ICMP_ECHO_REQUEST || icmp_type == ICMP_ECHO_REPLY,
+        ip_protocol::ICMPV6 => icmp_type == ICMPV6_ECHO_REQUEST || icmp_type == ICMPV6_ECHO_REPLY,
+        _ => false,
+    }
+}
+
+/// The identifier of an ICMP echo message (bytes 4-5 of the message), when
+/// the frame holds it.
+#[inline]
+pub fn icmp_echo_id(headers: &Headers, data: &[u8]) -> Option<u16> {
+    let at = headers.l4_offset()? + 4;
+    let bytes = data.get(at..at + 2)?;
+    Some(u16::from_be_bytes([bytes[0], bytes[1]]))
+}
+
+impl FlowKey {
+    /// An IPv4 flow.
+    #[inline]
+    pub const fn ipv4(src: u32, dst: u32, protocol: u8, src_port: u16, dst_port: u16) -> FlowKey {
+        FlowKey { src: ipv4_mapped(src), dst: ipv4_mapped(dst), src_port, dst_port, protocol }
+    }
+
+    /// The flow a parsed frame belongs to, as it travels (source first);
+    /// `None` when it has none (see the module documentation).
+    #[inline]
+    pub fn from_headers(headers: &Headers, data: &[u8]) -> Option<FlowKey> {
+        let (src, dst) = if headers.has_ipv4() {
+            (ipv4_mapped(headers.ipv4_src(data)?), ipv4_mapped(headers.ipv4_dst(data)?))
+        } else if headers.has_ipv6() {
+            (headers.ipv6_src(data)?, headers.ipv6_dst(data)?)
+        } else {
+            return None;
+        };
+        let protocol = headers.ip_proto(data)?;
+        let (src_port, dst_port) = match protocol {
+            ip_protocol::TCP => (headers.tcp_src(data)?, headers.tcp_dst(data)?),
+            ip_protocol::UDP => (headers.udp_src(data)?, headers.udp_dst(data)?),
+            ip_protocol::ICMP | ip_protocol::ICMPV6 => {
+                if !headers.has_icmp() || !is_icmp_echo(protocol, headers.icmp_type(data)?) {
+                    return None;
+                }
+                let id = icmp_echo_id(headers, data)?;
+                (id, id)
+            }
+            // IPv6 extension headers: the transport protocol is further in.
+            0 | 43 | 44 | 60 if headers.has_ipv6() => return None,
+            _ => (0, 0),
+        };
+        Some(FlowKey { src, dst, src_port, dst_port, protocol })
+    }
+
+    /// The other direction of the same flow.
+    #[inline]
+    #[must_use]
+    pub const fn reversed(&self) -> FlowKey {
+        FlowKey {
+            src: self.dst,
+            dst: self.src,
+            src_port: self.dst_port,
+            dst_port: self.src_port,
+            protocol: self.protocol,
+        }
+    }
+
+    /// The form both directions share (the lower address and port as
+    /// source), and whether this key was reversed to get it.
+    #[inline]
+    pub fn symmetric(&self) -> (FlowKey, bool) {
+        if (self.src, self.src_port) <= (self.dst, self.dst_port) {
+            (*self, false)
+        } else {
+            (self.reversed(), true)
+        }
+    }
+
+    /// Whether both addresses are IPv4.
+    #[inline]
+    pub fn is_ipv4(&self) -> bool {
+        ipv4_of(self.src).is_some() && ipv4_of(self.dst).is_some()
+    }
+}
+
+impl TableKey for FlowKey {
+    #[inline]
+    fn hash_with(&self, seed: u64) -> u64 {
+        let ports = (u64::from(self.src_port) << 32) | (u64::from(self.dst_port) << 16) | u64::from(self.protocol);
+        KeyHasher::new(seed)
+            .word(self.src as u64)
+            .word((self.src >> 64) as u64)
+            .word(self.dst as u64)
+            .word((self.dst >> 64) as u64)
+            .word(ports)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symmetric_keys_meet_in_the_middle() {
+        let a = FlowKey::ipv4(0x0a00_0001, 0x0a00_0002, 6, 40000, 80);
+        let (canonical, swapped) = a.symmetric();
+        let (back, back_swapped) = a.reversed().symmetric();
+        assert_eq!(canonical, back);
+        assert_ne!(swapped, back_swapped);
+        // Same addresses, ports decide.
+        let b = FlowKey::ipv4(1, 1, 17, 9, 5);
+        assert_eq!(b.symmetric(), (b.reversed(), true));
+    }
+
+    #[test]
+    fn ipv4_mapping_round_trips() {
+        assert_eq!(ipv4_of(ipv4_mapped(0xc0a8_0001)), Some(0xc0a8_0001));
+        assert_eq!(ipv4_of(1), None);
+        assert!(FlowKey::ipv4(1, 2, 6, 3, 4).is_ipv4());
+    }
+}

@@ -1,0 +1,32 @@
+//! State for stateful network functions: fixed capacity, allocated at
+//! construction, nothing allocated per packet, no `unsafe`, time passed in
+//! explicitly (`now_ns`, from [`NetworkFunction::set_time`](crate::NetworkFunction::set_time)).
+//!
+//! The primitives, each generic and monomorphised (no trait objects):
+//! - [`IndexAllocator`]: slots in use, in least-recently-used chains per
+//!   timeout class, so expiry is O(expired) (Vigor's double chain).
+//! - [`HashIndex`]: key hash -> slot index, open addressing.
+//! - [`FlowTable`]: a map with idle expiry built from the two, and
+//!   [`LearningTable`], its learn/lookup form (a bridge's MAC table).
+//! - [`FlowKey`]: the 5-tuple, with a symmetric form.
+//!
+//! Every table has an explicit, counted behaviour when full (refuse or
+//! evict, chosen per use and documented there), never a panic and never an
+//! allocation. The per-packet calls take `now: u64` in nanoseconds; time
+//! that goes backwards is taken as the latest time seen.
+
+mod allocator;
+mod error;
+mod flow_key;
+mod flow_table;
+mod hash_index;
+mod key;
+mod learning;
+
+pub use allocator::{IndexAllocator, MAX_CAPACITY, MAX_CLASSES};
+pub use error::StateError;
+pub use flow_key::{icmp_echo_id, ipv4_mapped, ipv4_of, is_icmp_echo, FlowKey};
+pub use flow_table::{EntryId, FlowTable, Full, Inserted, TableStats};
+pub use hash_index::HashIndex;
+pub use key::{random_seed, KeyHasher, TableKey};
+pub use learning::{Learned, LearningTable};

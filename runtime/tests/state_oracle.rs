@@ -1,0 +1,233 @@
+//! The flow table against a `HashMap` model with the same rules: an entry
+//! lives while `now < last_use + timeout(class)`; `find` does not refresh;
+//! a full table (capacity live entries) refuses, or evicts the live entry
+//! whose deadline comes first (least recently used within a class, ties to
+//! the lower class). Small capacities and key spaces so that fullness,
+//! eviction and expiry happen all the time.
+
+use nfc_runtime::state::{FlowTable, Full, Inserted};
+use proptest::prelude::*;
+use std::collections::HashMap;
+
+const TIMEOUTS: [u64; 3] = [50, 200, 7];
+
+#[derive(Clone, Debug)]
+enum Op {
+    Advance(u64),
+    Find(u32),
+    FindTouch(u32),
+    Insert(u32, u8),
+    InsertEvicting(u32, u8),
+    SetClass(u32, u8),
+    Remove(u32),
+    Expire(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let key = 0u32..12;
+    let class = 0u8..3;
+    prop_oneof![
+        3 => (0u64..40).prop_map(Op::Advance),
+        3 => key.clone().prop_map(Op::Find),
+        2 => key.clone().prop_map(Op::FindTouch),
+        4 => (key.clone(), class.clone()).prop_map(|(k, c)| Op::Insert(k, c)),
+        2 => (key.clone(), class.clone()).prop_map(|(k, c)| Op::InsertEvicting(k, c)),
+        1 => (key.clone(), class).prop_map(|(k, c)| Op::SetClass(k, c)),
+        1 => key.prop_map(Op::Remove),
+        1 => (0usize..4).prop_map(Op::Expire),
+    ]
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ModelEntry {
+    value: u32,
+    last_use: u64,
+    class: u8,
+    /// Order of the last use, for ties in `last_use`.
+    seq: u64,
+}
+
+#[derive(Default)]
+struct Model {
+    entries: HashMap<u32, ModelEntry>,
+    now: u64,
+    seq: u64,
+    capacity: usize,
+    refused: u64,
+    evicted: u64,
+}
+
+impl Model {
+    fn deadline(e: &ModelEntry) -> u64 {
+        e.last_use + TIMEOUTS[usize::from(e.class)]
+    }
+
+    fn is_live(&self, e: &ModelEntry) -> bool {
+        self.now < Self::deadline(e)
+    }
+
+    /// The live entry, dropping an expired one.
+    fn live(&mut self, key: u32) -> Option<ModelEntry> {
+        let entry = *self.entries.get(&key)?;
+        if self.is_live(&entry) {
+            Some(entry)
+        } else {
+            self.entries.remove(&key);
+            None
+        }
+    }
+
+    fn use_entry(&mut self, key: u32, class: Option<u8>) {
+        self.seq += 1;
+        let (now, seq) = (self.now, self.seq);
+        if let Some(e) = self.entries.get_mut(&key) {
+            e.last_use = now;
+            e.seq = seq;
+            if let Some(c) = class {
+                e.class = c;
+            }
+        }
+    }
+
+    fn live_count(&self) -> usize {
+        self.entries.values().filter(|e| self.is_live(e)).count()
+    }
+
+    fn add(&mut self, key: u32, value: u32, class: u8) {
+        self.seq += 1;
+        self.entries.insert(key, ModelEntry { value, last_use: self.now, class, seq: self.seq });
+    }
+
+    /// The entry a full table evicts: earliest deadline among each class's
+    /// least recently used, ties to the lower class.
+    fn victim(&self) -> u32 {
+        let mut heads: Vec<(u64, u8, u32)> = Vec::new();
+        for class in 0..TIMEOUTS.len() as u8 {
+            let head = self
+                .entries
+                .iter()
+                .filter(|(_, e)| e.class == class && self.is_live(e))
+                .min_by_key(|(_, e)| (e.last_use, e.seq));
+            if let Some((&k, e)) = head {
+                heads.push((Self::deadline(e), class, k));
+            }
+        }
+        heads.iter().min().expect("a full table has live entries").2
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn flow_table_agrees_with_a_hashmap_model(
+        capacity in 1usize..6,
+        seed in any::<u64>(),
+        ops in prop::collection::vec(op(), 1..200),
+    ) {
+        let mut table: FlowTable<u32, u32> = FlowTable::new(capacity, &TIMEOUTS, seed).unwrap();
+        let mut model = Model { capacity, ..Model::default() };
+        for (step, op) in ops.iter().enumerate() {
+            let value = step as u32;
+            let now = model.now;
+            match *op {
+                Op::Advance(dt) => model.now += dt,
+                Op::Find(k) => {
+                    let got = table.find(&k, now).map(|id| *table.value(id));
+                    prop_assert_eq!(got, model.live(k).map(|e| e.value), "step {} {:?}", step, op);
+                }
+                Op::FindTouch(k) => {
+                    let got = table.find_touch(&k, now).map(|id| *table.value(id));
+                    let expected = model.live(k).map(|e| e.value);
+                    if expected.is_some() {
+                        model.use_entry(k, None);
+                    }
+                    prop_assert_eq!(got, expected, "step {} {:?}", step, op);
+                }
+                Op::Insert(k, class) => {
+                    let got = table.find_or_insert(k, class, now, || value).map(|(id, new)| (*table.value(id), new));
+                    let expected = match model.live(k) {
+                        Some(e) => Ok((e.value, false)),
+                        None if model.live_count() < model.capacity => {
+                            model.add(k, value, class);
+                            Ok((value, true))
+                        }
+                        None => {
+                            model.refused += 1;
+                            Err(Full)
+                        }
+                    };
+                    prop_assert_eq!(got, expected, "step {} {:?}", step, op);
+                }
+                Op::InsertEvicting(k, class) => {
+                    let (id, outcome) = table.find_or_insert_evicting(k, class, now, || value);
+                    let expected = match model.live(k) {
+                        Some(_) => Inserted::Existing,
+                        None if model.live_count() < model.capacity => {
+                            model.add(k, value, class);
+                            Inserted::New
+                        }
+                        None => {
+                            let victim = model.victim();
+                            let old = model.entries.remove(&victim).unwrap();
+                            model.evicted += 1;
+                            model.add(k, value, class);
+                            Inserted::Evicted(victim, old.value)
+                        }
+                    };
+                    prop_assert_eq!(outcome, expected, "step {} {:?}", step, op);
+                    prop_assert_eq!(*table.value(id), model.entries[&k].value);
+                }
+                Op::SetClass(k, class) => {
+                    if let Some(id) = table.find(&k, now) {
+                        table.set_class(id, class, now);
+                    }
+                    if model.live(k).is_some() {
+                        model.use_entry(k, Some(class));
+                    }
+                }
+                Op::Remove(k) => {
+                    let got = table.find(&k, now).and_then(|id| table.remove(id));
+                    let expected = model.live(k).map(|e| (k, e.value));
+                    model.entries.remove(&k);
+                    prop_assert_eq!(got, expected, "step {} {:?}", step, op);
+                }
+                Op::Expire(budget) => {
+                    table.expire(now, budget);
+                }
+            }
+            prop_assert!(table.len() <= capacity);
+            prop_assert!(table.len() >= model.live_count());
+        }
+        let now = model.now;
+        table.expire(now, usize::MAX);
+        prop_assert_eq!(table.len(), model.live_count(), "after a full expiry only live entries remain");
+        for k in 0..12 {
+            let got = table.find(&k, now).map(|id| *table.value(id));
+            prop_assert_eq!(got, model.live(k).map(|e| e.value), "key {} at the end", k);
+        }
+        prop_assert_eq!((table.stats().refused, table.stats().evicted), (model.refused, model.evicted));
+    }
+
+    /// Many keys through a large table: nothing lost, nothing invented,
+    /// with the hash index's runs long and wrapping.
+    #[test]
+    fn a_large_table_keeps_every_key(keys in prop::collection::hash_set(any::<u64>(), 1..3000), seed in any::<u64>()) {
+        let keys: Vec<u64> = keys.into_iter().collect();
+        let mut table: FlowTable<u64, u64> = FlowTable::with_timeout(keys.len(), 1_000, seed).unwrap();
+        for &k in &keys {
+            let (_, new) = table.find_or_insert(k, 0, 0, || !k).unwrap();
+            prop_assert!(new);
+        }
+        prop_assert_eq!(table.find_or_insert(u64::MAX - 1, 0, 0, || 0).err(), if keys.contains(&(u64::MAX - 1)) { None } else { Some(Full) });
+        // Remove every other key, then check all.
+        for &k in keys.iter().step_by(2) {
+            let id = table.find(&k, 1).unwrap();
+            table.remove(id);
+        }
+        for (i, &k) in keys.iter().enumerate() {
+            let got = table.find(&k, 2).map(|id| *table.value(id));
+            prop_assert_eq!(got, if i % 2 == 0 { None } else { Some(!k) });
+        }
+    }
+}
