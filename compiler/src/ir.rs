@@ -277,6 +277,9 @@ pub struct TableEntry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestCase {
     pub name: String,
+    /// 1-based line of the test's `[[test]]` header in its spec, so a failure
+    /// can point at it (0 when the spec has no source text).
+    pub line: usize,
     pub in_port: u8,
     pub packet: TestPacket,
     /// Expected output ports as a bitmask (0 = dropped).

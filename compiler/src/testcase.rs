@@ -65,3 +65,16 @@ fn port_list(spec: &Spec, bits: u32) -> String {
         (0..32).filter(|i| bits & (1 << i) != 0).map(|i| spec.ports.get(i).map_or("?", |p| p.name.as_str())).collect();
     format!("[{}]", names.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::frontend::toml;
+
+    #[test]
+    fn test_cases_know_the_line_of_their_header() {
+        let source = "name = \"n\"\nports = [\"a\", \"b\"]\n\n[[test]]\nname = \"first\"\npacket_hex = \"00\"\nexpect_output = \"drop\"\n\n# a comment\n[[test]]\nname = \"second\"\npacket_hex = \"00\"\nexpect_output = \"drop\"\n";
+        let spec = toml::parse("n.toml", source).expect("the spec compiles").spec;
+        let lines: Vec<(&str, usize)> = spec.tests.iter().map(|t| (t.name.as_str(), t.line)).collect();
+        assert_eq!(lines, [("first", 4), ("second", 10)]);
+    }
+}

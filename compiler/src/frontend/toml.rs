@@ -575,7 +575,8 @@ impl Lowering<'_> {
             }
         };
         let expect_packet = self.test_packet(table.get("expect"), table.get("expect_hex"));
-        TestCase { name, in_port, packet, expect_outputs, expect_packet }
+        let line = self.reporter.position(at).0;
+        TestCase { name, line, in_port, packet, expect_outputs, expect_packet }
     }
 
     fn test_packet(&mut self, fields: Option<&Item>, hex: Option<&Item>) -> Option<TestPacket> {
