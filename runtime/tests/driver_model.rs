@@ -4,7 +4,7 @@ use nfc_runtime::backend::Backend;
 use nfc_runtime::dma::DmaMemory;
 use nfc_runtime::driver::{Device, DriverError, Pipeline, Timeouts, RING_SIZE};
 use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
-use nfc_runtime::regs::{RegisterAccess, RDT};
+use nfc_runtime::regs::{tdwbal, RegisterAccess, RDT, TDWBAH, TDWBAL};
 use nfc_runtime::{Frame, Outputs, PortId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -239,4 +239,55 @@ fn frames_larger_than_the_buffer_are_missed_not_delivered() {
     let stats = pipeline.stats();
     assert_eq!(stats[0].rx_packets, 4);
     assert_eq!(stats[0].missed, 3);
+}
+
+/// Every transmit queue's head write-back address is 16-byte aligned (the
+/// 82599 ignores others) and on a 64-byte cache line of its own, whatever
+/// the number of ports.
+#[test]
+fn every_head_write_back_slot_is_its_own_aligned_cache_line() {
+    for ports in [2, 3, 4] {
+        let (model, _pipeline) = setup(ports, ModelConfig::default());
+        let mut lines = std::collections::HashSet::new();
+        for port in 0..ports {
+            for queue in 0..ports as u32 {
+                let low = model.registers(port).read(TDWBAL.at(queue));
+                assert!(tdwbal::HEAD_WB_EN.is_set(low), "port {port} queue {queue}: head write-back off");
+                let address = u64::from(low & !0b11) | u64::from(model.registers(port).read(TDWBAH.at(queue))) << 32;
+                assert_eq!(address % 64, 0, "port {port} queue {queue}: {address:#x}");
+                assert!(lines.insert(address / 64), "port {port} queue {queue} shares a cache line");
+            }
+        }
+    }
+}
+
+/// The model's rule: a head write-back address that is not 16-byte aligned
+/// is a violation, and the model then never writes the head back, as the
+/// card does (TinyNF found this on real 82599s).
+#[test]
+fn the_model_ignores_and_reports_a_misaligned_head_write_back_address() {
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    // Port 1's frames leave through port 0's transmit queue 1: move its
+    // head write-back 8 bytes along.
+    let regs = model.registers(0);
+    let low = regs.read(TDWBAL.at(1));
+    regs.write(TDWBAL.at(1), ((low & !0b11) + 8) | 1);
+    let violations = model.violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].contains("is not 16-byte aligned"), "{violations:?}");
+    let frames: Vec<_> = (0..(RING_SIZE as u32 * 2)).map(|i| frame(i, 0)).collect();
+    for chunk in frames.chunks(32) {
+        for f in chunk {
+            model.inject(1, f);
+        }
+        for _ in 0..4 {
+            model.step();
+            pipeline.poll(&mut cross).expect("poll");
+            model.step();
+        }
+    }
+    // The head is never written back, so the agent never gets a buffer
+    // back: port 1 forwards one ring's worth (all descriptors but one) and
+    // then nothing.
+    assert_eq!(model.transmitted(0).len(), RING_SIZE - 1);
 }

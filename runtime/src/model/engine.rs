@@ -1,6 +1,6 @@
 //! The DMA engines: wire → receive ring, transmit rings → wire.
 
-use super::registers::PortState;
+use super::registers::{PortState, HEAD_WRITE_BACK_ALIGN, HEAD_WRITE_BACK_CONTROL_BITS};
 use crate::dma::DmaMemory;
 use crate::regs::*;
 use std::sync::atomic::Ordering;
@@ -130,9 +130,13 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
                 }
             }
             head = (head + 1) % count;
-            if command & TX_RS != 0 && write_back & 1 != 0 {
-                // 7.2.3.5.2: the head is written to the (4-byte aligned) write-back address.
-                if memory.device_write(write_back & !3, &head.to_le_bytes()).is_err() {
+            let address = write_back & !u64::from(HEAD_WRITE_BACK_CONTROL_BITS);
+            // A misaligned address (a violation when it was programmed) is
+            // ignored, as the card does: the head is never written back.
+            let honoured = address.is_multiple_of(u64::from(HEAD_WRITE_BACK_ALIGN));
+            if command & TX_RS != 0 && write_back & 1 != 0 && honoured {
+                // 7.2.3.5.2: the head is written to the write-back address.
+                if memory.device_write(address, &head.to_le_bytes()).is_err() {
                     state.violations.push(format!("head write-back address {write_back:#x} outside DMA memory"));
                 }
             }

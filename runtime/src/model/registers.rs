@@ -35,6 +35,14 @@ pub(super) struct PortState {
     pub missed: u32,
 }
 
+/// TDWBAL's low two bits are Head_WB_En and a reserved bit (8.2.3.9.11).
+pub(super) const HEAD_WRITE_BACK_CONTROL_BITS: u32 = 0b11;
+/// The alignment a head write-back address needs for the 82599 to honour
+/// it: 7.2.3.5.2 asks for a Dword-aligned address and 8.2.3.9.11 calls it
+/// Qword aligned, but TinyNF found on real cards that the write has no
+/// effect unless the address is 16-byte aligned.
+pub(super) const HEAD_WRITE_BACK_ALIGN: u32 = 16;
+
 /// Queue registers the model tracks (queue 0 for receive, any for transmit).
 fn rx_queue(offset: u32, array: crate::regs::RegisterArray) -> bool {
     array.index_of(offset) == Some(0)
@@ -166,6 +174,14 @@ impl PortState {
             if value >= self.ring_count(RDLEN.at(0).offset) {
                 self.violation(format!("RDT {value} beyond the receive ring"));
                 return;
+            }
+        }
+        if let Some(queue) = TDWBAL.index_of(offset) {
+            let address = value & !HEAD_WRITE_BACK_CONTROL_BITS;
+            if tdwbal::HEAD_WB_EN.is_set(value) && !address.is_multiple_of(HEAD_WRITE_BACK_ALIGN) {
+                self.violation(format!(
+                    "head write-back address {address:#x} of transmit queue {queue} is not 16-byte aligned: the 82599 ignores it and the head is never written back (TinyNF, on real cards; 8.2.3.9.11)"
+                ));
             }
         }
         if let Some(queue) = TDT.index_of(offset) {
