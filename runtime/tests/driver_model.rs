@@ -4,7 +4,7 @@ use nfc_runtime::backend::Backend;
 use nfc_runtime::dma::DmaMemory;
 use nfc_runtime::driver::{Device, DriverError, Pipeline, Timeouts, RING_SIZE};
 use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
-use nfc_runtime::regs::{tdwbal, RegisterAccess, RDT, TDWBAH, TDWBAL};
+use nfc_runtime::regs::{dca_txctrl, tdwbal, RegisterAccess, DCA_TXCTRL, RDT, TDWBAH, TDWBAL};
 use nfc_runtime::{Frame, Outputs, PortId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -290,4 +290,62 @@ fn the_model_ignores_and_reports_a_misaligned_head_write_back_address() {
     // back: port 1 forwards one ring's worth (all descriptors but one) and
     // then nothing.
     assert_eq!(model.transmitted(0).len(), RING_SIZE - 1);
+}
+
+/// DCA_TXCTRL comes out of reset with relaxed ordering of head write-back on
+/// (8.2.3.11.2); the driver clears it on every transmit queue it uses.
+#[test]
+fn head_write_back_relaxed_ordering_is_on_after_reset_and_off_on_every_queue() {
+    let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
+    let fresh = Model::new(1, memory, ModelConfig::default());
+    assert_eq!(fresh.registers(0).read(DCA_TXCTRL.at(5)), dca_txctrl::RESET);
+    assert!(dca_txctrl::TX_DESC_WB_RO_EN.is_set(dca_txctrl::RESET));
+    let (model, _pipeline) = setup(3, ModelConfig::default());
+    for port in 0..3 {
+        for queue in 0..3 {
+            let value = model.registers(port).read(DCA_TXCTRL.at(queue));
+            assert!(!dca_txctrl::TX_DESC_WB_RO_EN.is_set(value), "port {port} queue {queue}: {value:#x}");
+        }
+    }
+}
+
+/// With relaxed ordering on, the model lands each head write-back's
+/// predecessor after it, so the agent reads heads that go backwards. The
+/// agent must ignore a head outside the range it can legally be in: port 0
+/// still forwards every frame, in order, and RDT never moves backwards.
+#[test]
+fn out_of_order_head_write_backs_are_ignored() {
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    // Port 0's frames leave through port 1's transmit queue 0.
+    model.registers(1).set_bits(DCA_TXCTRL.at(0), dca_txctrl::TX_DESC_WB_RO_EN);
+    let frames: Vec<_> = (0..(RING_SIZE as u32 * 12 + 7)).map(|i| frame(i, 0)).collect();
+    let mut sent = Vec::new();
+    for chunk in frames.chunks(48) {
+        for f in chunk {
+            model.inject(0, f);
+        }
+        for _ in 0..12 {
+            model.step();
+            pipeline.poll(&mut cross).expect("poll");
+            model.step();
+        }
+        sent.extend(model.transmitted(1));
+    }
+    let violations = model.violations();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert!(violations[0].contains("relaxed ordering"), "{violations:?}");
+    assert_eq!(sent.len(), frames.len());
+    assert!(sent == frames, "frames lost, duplicated or reordered");
+}
+
+/// The model's rule: RDT may only move forward (7.1.9).
+#[test]
+fn the_model_reports_rdt_moving_backwards() {
+    let (model, _pipeline) = setup(1, ModelConfig::default());
+    let regs = model.registers(0);
+    let tail = regs.read(RDT.at(0));
+    regs.write(RDT.at(0), tail - 10);
+    let violations = model.violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].contains("RDT moved backwards"), "{violations:?}");
 }

@@ -48,11 +48,16 @@ pub(super) struct Agent {
     processed: usize,
     /// Descriptors before this one (cyclically) are armed for the device.
     armed_until: usize,
+    /// The transmit tail the device was last given (every ring's is the same).
+    flushed: usize,
+    /// Each output ring's head as last accepted from its write-back word.
+    heads: Vec<usize>,
 }
 
 impl Agent {
     pub fn new(input: PortId, layout: Layout) -> Agent {
-        Agent { input, layout, processed: 0, armed_until: 0 }
+        let heads = vec![0; layout.tx_rings.len()];
+        Agent { input, layout, processed: 0, armed_until: 0, flushed: 0, heads }
     }
 
     /// Process up to FLUSH_PERIOD received packets; returns how many (the
@@ -106,7 +111,10 @@ impl Agent {
             self.processed = (index + 1) % RING_SIZE;
             count += 1;
         }
-        (count, self.recycle(memory, buffers))
+        let rx_tail = self.recycle(memory, buffers);
+        // The caller moves every transmit tail here now.
+        self.flushed = self.processed;
+        (count, rx_tail)
     }
 
     /// Where every transmit ring's tail goes after a poll: past the last
@@ -122,12 +130,22 @@ impl Agent {
         // The ring whose head lags most behind `processed` decides.
         let mut earliest = self.processed;
         let mut lag = 0;
-        for &word in &self.layout.head_write_back {
-            let head = (memory.words(word, 1)[0].load(Ordering::Acquire) as u32 as usize) % RING_SIZE;
-            let behind = (self.processed + RING_SIZE - head) % RING_SIZE;
+        for (accepted, &word) in self.heads.iter_mut().zip(&self.layout.head_write_back) {
+            let head = memory.words(word, 1)[0].load(Ordering::Acquire) as u32 as usize;
+            // A head only moves forward, and never past the tail the device
+            // was given. Anything else is a stale or out-of-order write-back
+            // (or garbage): trusting it would re-arm descriptors round the
+            // ring, clearing the DD bits of frames not yet processed, and
+            // move RDT backwards. Keep the last good value instead.
+            let advanced = head.wrapping_sub(*accepted) % RING_SIZE;
+            let room = (self.flushed + RING_SIZE - *accepted) % RING_SIZE;
+            if head < RING_SIZE && advanced <= room {
+                *accepted = head;
+            }
+            let behind = (self.processed + RING_SIZE - *accepted) % RING_SIZE;
             if behind > lag {
                 lag = behind;
-                earliest = head;
+                earliest = *accepted;
             }
         }
         if earliest == self.armed_until {

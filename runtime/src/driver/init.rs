@@ -179,6 +179,9 @@ impl<R: RegisterAccess> Device<R> {
         self.regs.write(TDLEN.at(queue), count * super::descriptor::DESCRIPTOR_BYTES as u32);
         self.regs.write(TDWBAL.at(queue), head_write_back as u32 | tdwbal::HEAD_WB_EN.mask());
         self.regs.write(TDWBAH.at(queue), (head_write_back >> 32) as u32);
+        // 8.2.3.11.2: relaxed ordering lets head write-backs land out of
+        // order, so the head in memory could go backwards; it is on after reset.
+        self.regs.clear_bits(DCA_TXCTRL.at(queue), dca_txctrl::TX_DESC_WB_RO_EN);
         self.regs.set_bits(TXDCTL.at(queue), txdctl::ENABLE);
         self.wait(
             TXDCTL.at(queue),

@@ -95,6 +95,16 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
         }
         let write_back =
             u64::from(state.get(TDWBAL.at(queue).offset)) | u64::from(state.get(TDWBAH.at(queue).offset)) << 32;
+        // A write-back overtaken by a later one (relaxed ordering) lands
+        // after the driver has had a poll to read the newer head.
+        if let Some((address, late, steps)) = state.head_in_flight[queue as usize].take() {
+            if steps == 0 {
+                let _ = memory.device_write(address, &late.to_le_bytes());
+            } else {
+                state.head_in_flight[queue as usize] = Some((address, late, steps - 1));
+            }
+        }
+        let relaxed = dca_txctrl::TX_DESC_WB_RO_EN.is_set(state.get(DCA_TXCTRL.at(queue).offset));
         let tail = state.get(TDT.at(queue).offset);
         let mut head = state.get(TDH.at(queue).offset);
         while head != tail {
@@ -138,6 +148,19 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
                 // 7.2.3.5.2: the head is written to the write-back address.
                 if memory.device_write(address, &head.to_le_bytes()).is_err() {
                     state.violations.push(format!("head write-back address {write_back:#x} outside DMA memory"));
+                }
+                let earlier = state.head_written_back[queue as usize].replace(head);
+                if relaxed {
+                    // With relaxed ordering (8.2.3.11.2) PCIe may reorder the
+                    // writes: the model plays the worst case, the previous
+                    // write-back landing after this one, two steps later.
+                    state.head_in_flight[queue as usize] = earlier.map(|value| (address, value, 1));
+                    if !state.relaxed_head_reported[queue as usize] {
+                        state.relaxed_head_reported[queue as usize] = true;
+                        state.violations.push(format!(
+                            "transmit queue {queue} writes its head back with relaxed ordering (DCA_TXCTRL.TXdescWBROen set, 8.2.3.11.2): write-backs can land out of order and the head in memory go backwards"
+                        ));
+                    }
                 }
             }
         }

@@ -33,6 +33,12 @@ pub(super) struct PortState {
     pub good_received: u32,
     pub good_transmitted: u32,
     pub missed: u32,
+    /// Per transmit queue: the head value last written back, and one that
+    /// is still in flight and lands late (relaxed ordering, see `engine`).
+    pub head_written_back: Vec<Option<u32>>,
+    pub head_in_flight: Vec<Option<(u64, u32, u8)>>,
+    /// Queues already reported for writing heads back with relaxed ordering.
+    pub relaxed_head_reported: Vec<bool>,
 }
 
 /// TDWBAL's low two bits are Head_WB_En and a reserved bit (8.2.3.9.11).
@@ -66,6 +72,9 @@ impl PortState {
             good_received: 0,
             good_transmitted: 0,
             missed: 0,
+            head_written_back: vec![None; TDWBAL.count as usize],
+            head_in_flight: vec![None; TDWBAL.count as usize],
+            relaxed_head_reported: vec![false; TDWBAL.count as usize],
         };
         state.load_reset_values();
         state
@@ -78,6 +87,11 @@ impl PortState {
         self.set(EEC.offset, eec::PRES.mask() | eec::AUTO_RD.mask());
         self.set(RDRXCTL.offset, rdrxctl::DMAIDONE.mask());
         self.set(STATUS.offset, status::MASTER_ENABLE_STATUS.mask());
+        for queue in 0..DCA_TXCTRL.count {
+            self.set(DCA_TXCTRL.at(queue).offset, dca_txctrl::RESET);
+        }
+        self.head_written_back.fill(None);
+        self.head_in_flight.fill(None);
     }
 
     /// Offsets past the register space read 0 (the driver never uses them;
@@ -171,9 +185,19 @@ impl PortState {
                 self.violation("RDT written while receive queue 0 is disabled (4.6.7.1)".into());
                 return;
             }
-            if value >= self.ring_count(RDLEN.at(0).offset) {
+            let count = self.ring_count(RDLEN.at(0).offset);
+            if value >= count {
                 self.violation(format!("RDT {value} beyond the receive ring"));
                 return;
+            }
+            // 7.1.9: the device owns RDH up to RDT; software hands it more by
+            // moving RDT forward, never takes descriptors back.
+            let (head, tail) = (self.get(RDH.at(0).offset), self.get(RDT.at(0).offset));
+            let owned = |tail: u32| (tail + count - head) % count;
+            if owned(value) < owned(tail) {
+                self.violation(format!(
+                    "RDT moved backwards from {tail} to {value} (RDH {head}): it takes back descriptors the device owns (7.1.9)"
+                ));
             }
         }
         if let Some(queue) = TDWBAL.index_of(offset) {

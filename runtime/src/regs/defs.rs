@@ -151,6 +151,17 @@ pub mod tdwbal {
     /// 8.2.3.9.11: head write-back enable.
     pub const HEAD_WB_EN: Field = Field::bit("TDWBAL.Head_WB_En", 0);
 }
+/// 8.2.3.11.2: transmit DCA control, per queue.
+pub const DCA_TXCTRL: RegisterArray = RegisterArray::new("DCA_TXCTRL", 0x0600C, 0x40, 128);
+pub mod dca_txctrl {
+    use super::Field;
+    /// Relaxed ordering of descriptor (and head) write-back, 1b after reset:
+    /// write-backs may then land out of order, and a head read from memory
+    /// may go backwards. TinyNF, ixy, Linux, DPDK and FreeBSD all clear it.
+    pub const TX_DESC_WB_RO_EN: Field = Field::bit("DCA_TXCTRL.TXdescWBROen", 11);
+    /// Value after reset: TXdescRDROEn (9), TXdescWBROen (11) and TXDataReadROEn (13) set.
+    pub const RESET: u32 = 1 << 9 | 1 << 11 | 1 << 13;
+}
 pub const TDWBAH: RegisterArray = RegisterArray::new("TDWBAH", 0x0603C, 0x40, 128);
 
 // 8.2.3.22 MAC / link
