@@ -92,7 +92,7 @@ fn main() -> ExitCode {
                 let mut nf = Interpreter::new(&checked.spec);
                 let failures = testcase::run(&checked.spec, &mut nf);
                 for failure in &failures {
-                    eprintln!("FAIL {}: {}: {}", path.display(), failure.name, failure.reason);
+                    eprintln!("FAIL {}:{}: test `{}`: {}", path.display(), failure.line, failure.name, failure.reason);
                 }
                 passed += checked.spec.tests.len() - failures.len();
                 failed += failures.len();

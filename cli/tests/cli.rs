@@ -115,3 +115,39 @@ fn run_refuses_a_broken_spec_before_touching_any_port() {
     assert!(!ok);
     assert!(stderr.contains("8 error(s)"), "{stderr}");
 }
+
+#[test]
+fn a_failing_test_case_names_its_line_and_the_field_that_differs() {
+    let dir = std::env::temp_dir().join(format!("nfc-cli-failing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("wrong.toml");
+    std::fs::write(
+        &spec,
+        r#"name = "wrong"
+ports = ["a", "b"]
+
+[[rule]]
+name = "all"
+actions = [{ set = { "eth.src" = "02:00:00:00:00:09" } }]
+output = "b"
+
+[[test]]
+name = "keeps its source"
+packet = { "udp.dst" = 53 }
+expect_output = "b"
+expect = { "eth.src" = "02:00:00:00:00:01" }
+"#,
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = nfc(&["test", spec.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "FAIL {}:9: test `keeps its source`: eth.src: expected 02:00:00:00:00:01, got 02:00:00:00:00:09",
+            spec.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stdout.contains("0 passed, 1 failed"), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

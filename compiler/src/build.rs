@@ -10,9 +10,10 @@
 //! include!(concat!(env!("OUT_DIR"), "/router.rs"));
 //! ```
 //!
-//! The generated file holds the same code the macro expands to; cargo
-//! reruns the script when the spec changes, diagnostics go to the build
-//! output with file, line and column, warnings as `cargo:warning`.
+//! The generated file holds the same code the macro expands to, the spec's
+//! `[[test]]` cases as `#[cfg(test)]` tests included; cargo reruns the
+//! script when the spec changes, diagnostics go to the build output with
+//! file, line and column, warnings as `cargo:warning`.
 
 use crate::diag::Diagnostic;
 use crate::{codegen, frontend, Checked};
@@ -70,7 +71,9 @@ pub fn compile_source(file: &str, source: &str, out_dir: &Path) -> Result<PathBu
     for warning in warnings {
         println!("cargo:warning={warning}");
     }
-    let code = codegen::generate(&spec).to_string();
+    let mut code = codegen::generate(&spec);
+    code.extend(codegen::spec_tests::generate(&spec, file));
+    let code = code.to_string();
     let out = out_dir.join(format!("{}.rs", spec.name));
     std::fs::write(&out, code).map_err(|error| BuildError::Io { path: out.clone(), error })?;
     Ok(out)

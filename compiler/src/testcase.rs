@@ -3,67 +3,48 @@
 
 use crate::ir::{Spec, TestCase};
 use crate::testpkt;
-use nfc_runtime::{Frame, NetworkFunction};
+use nfc_runtime::spec_test::SpecTest;
+use nfc_runtime::NetworkFunction;
 
-/// Room for a VLAN push beyond the largest test packet.
-const HEADROOM: usize = 64;
-
-/// A failed test case and why.
+/// A failed test case: its name, the line of its `[[test]]` header, and
+/// what differed (fields named as the spec names them).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Failure {
     pub name: String,
+    pub line: usize,
     pub reason: String,
 }
 
 /// Runs every test case of `spec` through `nf`; returns the failures.
 pub fn run(spec: &Spec, nf: &mut impl NetworkFunction) -> Vec<Failure> {
+    let ports: Vec<&str> = spec.ports.iter().map(|p| p.name.as_str()).collect();
     spec.tests
         .iter()
-        .filter_map(|case| check(spec, case, nf).err().map(|reason| Failure { name: case.name.clone(), reason }))
+        .filter_map(|case| {
+            let (packet, expect_packet) = packets(case);
+            let test = SpecTest {
+                file: "",
+                line: case.line,
+                name: &case.name,
+                ports: &ports,
+                in_port: case.in_port,
+                packet: &packet,
+                expect_outputs: case.expect_outputs,
+                expect_packet: &expect_packet,
+            };
+            test.check(nf).err().map(|reason| Failure { name: case.name.clone(), line: case.line, reason })
+        })
         .collect()
 }
 
-fn check(spec: &Spec, case: &TestCase, nf: &mut impl NetworkFunction) -> Result<(), String> {
+/// The bytes a case sends and the bytes it expects on its outputs.
+pub fn packets(case: &TestCase) -> (Vec<u8>, Vec<u8>) {
     let input = testpkt::build(&case.packet);
-    let mut buffer = input.clone();
-    buffer.resize(input.len() + HEADROOM, 0);
-    let mut frame = Frame::new(&mut buffer, input.len());
-    let outputs = nf.process(case.in_port, &mut frame);
-    if outputs.bits() != case.expect_outputs {
-        return Err(format!(
-            "expected outputs {}, got {}",
-            port_list(spec, case.expect_outputs),
-            port_list(spec, outputs.bits())
-        ));
-    }
-    if case.expect_outputs == 0 {
-        return Ok(());
-    }
     let expected = match &case.expect_packet {
-        None => input,
+        None => input.clone(),
         Some(expect) => testpkt::build(&testpkt::merged(&case.packet, expect)),
     };
-    let got = frame.data();
-    if got != expected.as_slice() {
-        let at = got.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(got.len().min(expected.len()));
-        return Err(format!(
-            "packet differs at byte {at} (of {} expected, {} got): expected {:02x?}, got {:02x?}",
-            expected.len(),
-            got.len(),
-            &expected[at..expected.len().min(at + 8)],
-            &got[at..got.len().min(at + 8)]
-        ));
-    }
-    Ok(())
-}
-
-fn port_list(spec: &Spec, bits: u32) -> String {
-    if bits == 0 {
-        return "drop".to_owned();
-    }
-    let names: Vec<&str> =
-        (0..32).filter(|i| bits & (1 << i) != 0).map(|i| spec.ports.get(i).map_or("?", |p| p.name.as_str())).collect();
-    format!("[{}]", names.join(", "))
+    (input, expected)
 }
 
 #[cfg(test)]
@@ -76,5 +57,20 @@ mod tests {
         let spec = toml::parse("n.toml", source).expect("the spec compiles").spec;
         let lines: Vec<(&str, usize)> = spec.tests.iter().map(|t| (t.name.as_str(), t.line)).collect();
         assert_eq!(lines, [("first", 4), ("second", 10)]);
+    }
+
+    #[test]
+    fn a_wrong_expectation_names_the_case_line_and_field() {
+        let source = "name = \"n\"\nports = [\"a\", \"b\"]\n\n[[rule]]\nname = \"all\"\nactions = [{ set = { \"eth.src\" = \"02:00:00:00:00:09\" } }]\noutput = \"b\"\n\n[[test]]\nname = \"keeps its source\"\npacket = { \"udp.dst\" = 53 }\nexpect_output = \"b\"\nexpect = { \"eth.src\" = \"02:00:00:00:00:01\" }\n";
+        let spec = toml::parse("n.toml", source).expect("the spec compiles").spec;
+        let failures = super::run(&spec, &mut crate::interp::Interpreter::new(&spec));
+        assert_eq!(
+            failures,
+            [super::Failure {
+                name: "keeps its source".into(),
+                line: 9,
+                reason: "eth.src: expected 02:00:00:00:00:01, got 02:00:00:00:00:09".into()
+            }]
+        );
     }
 }

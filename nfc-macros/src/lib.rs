@@ -16,6 +16,11 @@ use std::path::PathBuf;
 /// The path is relative to the crate's `Cargo.toml` directory. Every error in
 /// the spec fails the build at once, each with the spec's file, line and
 /// column; cargo rebuilds when the spec file changes.
+///
+/// The spec's `[[test]]` cases come with it as `#[cfg(test)] mod
+/// <name>_spec_tests`, one `#[test]` per case, so `cargo test` runs them
+/// against the compiled type; a failure names the case's line in the spec
+/// and the fields that differ.
 #[proc_macro]
 pub fn spec(input: TokenStream) -> TokenStream {
     let literal = syn::parse_macro_input!(input as syn::LitStr);
@@ -32,6 +37,7 @@ pub fn spec(input: TokenStream) -> TokenStream {
         }
     };
     let generated = nfc_compiler::codegen::generate(&checked.spec);
+    let tests = nfc_compiler::codegen::spec_tests::generate(&checked.spec, &literal.value());
     let warnings = checked.warnings.iter().enumerate().map(|(index, warning)| {
         // Stable Rust has no way for a proc macro to emit a warning; using a
         // deprecated item is the established workaround and shows the text.
@@ -52,6 +58,7 @@ pub fn spec(input: TokenStream) -> TokenStream {
         const _: &[u8] = ::core::include_bytes!(#path_text);
         #(#warnings)*
         #generated
+        #tests
     }
     .into()
 }

@@ -21,6 +21,7 @@ pub mod env;
 pub mod interface;
 pub mod model;
 pub mod regs;
+pub mod spec_test;
 pub mod state;
 pub mod tables;
 pub mod wire;

@@ -12,6 +12,7 @@ mod engines;
 
 pub use engines::LARGE;
 mod fields;
+pub mod spec_tests;
 mod tables;
 
 use crate::ir::{Decision, Spec, Target};
