@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod handwritten;
+pub mod stateful;
 
 use nfc_runtime::{Frame, NetworkFunction, PortId};
 
