@@ -2,6 +2,8 @@
 //! run it with the reference interpreter on any backend the runtime has.
 #![forbid(unsafe_code)]
 
+mod new_crate;
+
 use clap::{Parser, Subcommand};
 use nfc_compiler::diag::Diagnostic;
 use nfc_compiler::{interp::Interpreter, testcase, Checked};
@@ -17,6 +19,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a deployment crate: the spec (a commented starter unless
+    /// --spec), a main.rs compiling it, and its test cases under `cargo test`.
+    New {
+        /// The directory to create; its name is the crate's.
+        path: PathBuf,
+        /// The spec to start from (copied into the crate); default: a starter spec.
+        #[arg(long, value_name = "FILE")]
+        spec: Option<PathBuf>,
+        /// The nfc checkout (or its `nfc` crate directory) to depend on; default:
+        /// the checkout this nfc was built from.
+        #[arg(long, value_name = "DIR")]
+        nfc_path: Option<PathBuf>,
+    },
     /// Report every error and warning in a spec.
     Check { spec: PathBuf },
     /// Print the Rust code generated for a spec.
@@ -58,6 +73,16 @@ enum SynthKind {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::New { path, spec, nfc_path } => match new_crate::create(&path, spec.as_deref(), nfc_path.as_deref()) {
+            Ok(created) => {
+                report_created(&created);
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("nfc new: {error}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Check { spec } => match load(&spec) {
             Some(checked) => {
                 println!(
@@ -127,6 +152,25 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+fn report_created(created: &new_crate::Created) {
+    let spec = &created.checked.spec;
+    let ports: Vec<&str> = spec.ports.iter().map(|p| p.name.as_str()).collect();
+    println!(
+        "Created {}: {} (type {}, ports {}, {} test case(s)), nfc from {}{}",
+        created.dir.display(),
+        created.spec_file,
+        nfc_compiler::codegen::type_name(&spec.name),
+        ports.join(", "),
+        spec.tests.len(),
+        created.nfc.display(),
+        if created.lock_copied { " (its Cargo.lock copied)" } else { "" }
+    );
+    println!("Next:");
+    println!("    cd {}", created.dir.display());
+    println!("    cargo test             # the spec's test cases against the compiled code");
+    println!("    cargo run --release    # on the software 82599 model; `-- --help` lists ports and backends");
 }
 
 /// Compile a spec, printing its warnings, or all its errors and `None`.

@@ -151,3 +151,87 @@ expect = { "eth.src" = "02:00:00:00:00:01" }
     assert!(stdout.contains("0 passed, 1 failed"), "{stdout}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A fresh directory under the system's temp dir, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("nfc-cli-{what}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The crate is checked file by file here; `.ci/new-crate` builds such
+/// crates, runs their tests and runs one on the bundled capture.
+#[test]
+fn new_makes_a_deployment_crate_from_a_spec_depending_on_the_checkout() {
+    let tmp = TempDir::new("new-router");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap();
+    let dir = tmp.0.join("edge-router");
+    let (ok, stdout, stderr) =
+        nfc(&["new", dir.to_str().unwrap(), "--spec", "nf-specs/router.toml", "--nfc-path", root.to_str().unwrap()]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("router.toml (type Router, ports lan, wan, dmz, 6 test case(s))"), "{stdout}");
+    assert!(stdout.contains("cargo test"), "{stdout}");
+
+    let manifest: toml_edit::DocumentMut = read(&dir.join("Cargo.toml")).parse().expect("Cargo.toml is TOML");
+    assert_eq!(manifest["package"]["name"].as_str(), Some("edge-router"));
+    assert_eq!(manifest["dependencies"]["nfc"]["path"].as_str(), Some(root.join("nfc").to_str().unwrap()));
+    assert!(manifest.get("workspace").is_some(), "a workspace of its own, so it builds anywhere");
+    assert_eq!(read(&dir.join("router.toml")), read(&root.join("nf-specs/router.toml")));
+    assert_eq!(read(&dir.join("Cargo.lock")), read(&root.join("Cargo.lock")));
+    let main = read(&dir.join("src/main.rs"));
+    assert!(main.contains("nfc::spec!(\"router.toml\");"), "{main}");
+    assert!(main.contains("nfc::runtime::app::main(\"router\", Router::PORTS, Router::new())"), "{main}");
+    assert_eq!(main.lines().filter(|l| !l.starts_with("//") && !l.trim().is_empty()).count(), 4, "{main}");
+
+    let (ok, _, stderr) = nfc(&["new", dir.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("already exists"), "{stderr}");
+}
+
+#[test]
+fn new_without_a_spec_starts_from_a_commented_spec_whose_tests_pass() {
+    let tmp = TempDir::new("new-starter");
+    let dir = tmp.0.join("my_fw");
+    let (ok, stdout, stderr) = nfc(&["new", dir.to_str().unwrap()]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("type MyFw, ports inside, outside"), "{stdout}");
+    let spec = dir.join("my_fw.toml");
+    assert!(read(&spec).contains("name = \"my_fw\""));
+    assert!(read(&spec).lines().filter(|l| l.trim_start().starts_with('#')).count() >= 10, "a commented starter");
+    let (ok, stdout, stderr) = nfc(&["test", spec.to_str().unwrap()]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn new_refuses_a_broken_spec_or_a_bad_checkout_and_leaves_nothing() {
+    let tmp = TempDir::new("new-refused");
+    let dir = tmp.0.join("broken");
+    let (ok, _, stderr) = nfc(&["new", dir.to_str().unwrap(), "--spec", "compiler/tests/ui/every_error_at_once.toml"]);
+    assert!(!ok);
+    assert!(stderr.contains("every_error_at_once.toml:7:23: error: found range `53-21`"), "{stderr}");
+    assert!(stderr.contains("8 error(s); no crate created"), "{stderr}");
+    assert!(!dir.exists());
+    let (ok, _, stderr) = nfc(&["new", dir.to_str().unwrap(), "--nfc-path", tmp.0.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("is neither an nfc checkout nor its `nfc` crate directory"), "{stderr}");
+    assert!(!dir.exists());
+    let (ok, _, stderr) = nfc(&["new", tmp.0.join("9lives").to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("found crate name `9lives`"), "{stderr}");
+}
