@@ -1,13 +1,17 @@
 //! `Headers` against etherparse: random packets are built with etherparse's
-//! header types (its serialisation and checksum code), then every getter is
-//! compared with etherparse's parse, and after every setter etherparse
-//! re-parses the frame and recomputes each checksum from scratch.
+//! header types (its serialisation and checksum code), IPv6 ones with chains
+//! of extension headers (Hop-by-Hop, Destination Options, Segment Routing,
+//! Fragment, AH), then every getter is compared with etherparse's parse, and
+//! after every setter etherparse re-parses the frame and recomputes each
+//! checksum from scratch (over IPv6 with the final destination in the
+//! pseudo-header, RFC 8200 §8.1).
 
 use etherparse::{
-    EtherType, Ethernet2Header, Icmpv4Type, Icmpv6Type, IpFragOffset, IpNumber, Ipv4Dscp, Ipv4Ecn, Ipv4Header,
-    Ipv6FlowLabel, Ipv6Header, LinkSlice, NetSlice, SingleVlanHeader, SlicedPacket, TcpHeader, TcpSlice, UdpHeader,
-    UdpSlice, VlanId, VlanPcp, VlanSlice,
+    EtherType, Ethernet2Header, Icmpv4Type, Icmpv6Type, IpAuthHeader, IpFragOffset, IpNumber, Ipv4Dscp, Ipv4Ecn,
+    Ipv4Header, Ipv6ExtensionSlice, Ipv6FlowLabel, Ipv6Header, Ipv6RawExtHeader, LinkSlice, NetSlice, SingleVlanHeader,
+    SlicedPacket, TcpHeader, TcpSlice, UdpHeader, UdpSlice, VlanId, VlanPcp, VlanSlice,
 };
+use nfc_runtime::wire::ipv6_ext::{ext, frag, MAX_EXT_BYTES, MAX_EXT_HEADERS};
 use nfc_runtime::wire::{
     checksum, EthernetFrame, IcmpPacket, Ipv4Packet, Ipv6Packet, TcpPacket, UdpPacket, VlanTag, WireError,
 };
@@ -72,6 +76,55 @@ struct Ipv6 {
     hop_limit: u8,
     src: [u8; 16],
     dst: [u8; 16],
+    chain: Vec<Ext>,
+}
+
+/// One IPv6 extension header.
+#[derive(Clone, Debug)]
+enum Ext {
+    /// Options bytes (6 + 8k).
+    HopByHop(Vec<u8>),
+    DestinationOptions(Vec<u8>),
+    /// A Segment Routing header (type 4): the segment list, last segment
+    /// first, and how many segments are left.
+    Routing {
+        left: u8,
+        segments: Vec<[u8; 16]>,
+    },
+    Fragment {
+        offset: u16,
+        more: bool,
+    },
+    /// An Authentication Header with an ICV of this many bytes.
+    Auth {
+        icv: Vec<u8>,
+    },
+}
+
+impl Ext {
+    fn number(&self) -> u8 {
+        match self {
+            Ext::HopByHop(_) => 0,
+            Ext::DestinationOptions(_) => 60,
+            Ext::Routing { .. } => 43,
+            Ext::Fragment { .. } => 44,
+            Ext::Auth { .. } => 51,
+        }
+    }
+}
+
+impl Ipv6 {
+    /// The destination the upper-layer checksum covers: behind a Routing
+    /// header with segments left, the last segment (RFC 8200 §8.1).
+    fn final_destination(&self) -> [u8; 16] {
+        self.chain
+            .iter()
+            .find_map(|e| match e {
+                Ext::Routing { left, segments } if *left > 0 => Some(segments[0]),
+                _ => None,
+            })
+            .unwrap_or(self.dst)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -158,10 +211,91 @@ fn ipv4() -> impl Strategy<Value = Ipv4> {
         )
 }
 
+fn options() -> impl Strategy<Value = Vec<u8>> {
+    (0usize..3).prop_flat_map(|k| proptest::collection::vec(any::<u8>(), 6 + 8 * k))
+}
+
+fn extension() -> impl Strategy<Value = Ext> {
+    prop_oneof![
+        options().prop_map(Ext::HopByHop),
+        options().prop_map(Ext::DestinationOptions),
+        proptest::collection::vec(any::<[u8; 16]>(), 1..4).prop_flat_map(|segments| {
+            (0..=segments.len() as u8).prop_map(move |left| Ext::Routing { left, segments: segments.clone() })
+        }),
+        (prop_oneof![3 => Just(0u16), 1 => 1u16..8192], any::<bool>())
+            .prop_map(|(offset, more)| Ext::Fragment { offset, more }),
+        (0usize..3)
+            .prop_flat_map(|k| proptest::collection::vec(any::<u8>(), 4 + 8 * k))
+            .prop_map(|icv| Ext::Auth { icv }),
+    ]
+}
+
+/// A chain as senders build them, give or take order and repeats: a
+/// Hop-by-Hop header only first (etherparse rejects it elsewhere), at most
+/// one Routing header, nothing after a later fragment's Fragment header.
+fn chain() -> impl Strategy<Value = Vec<Ext>> {
+    prop_oneof![
+        2 => Just(Vec::new()),
+        3 => proptest::collection::vec(extension(), 1..5),
+    ]
+    .prop_map(|raw| {
+        let mut chain = Vec::new();
+        for (i, e) in raw.into_iter().enumerate() {
+            let e = match e {
+                Ext::HopByHop(o) if i > 0 => Ext::DestinationOptions(o),
+                Ext::Routing { .. } if chain.iter().any(|c: &Ext| c.number() == 43) => {
+                    Ext::DestinationOptions(vec![0; 6])
+                }
+                e => e,
+            };
+            let later = matches!(e, Ext::Fragment { offset, .. } if offset != 0);
+            chain.push(e);
+            if later {
+                break;
+            }
+        }
+        chain
+    })
+}
+
 fn ipv6() -> impl Strategy<Value = Ipv6> {
-    (any::<u8>(), 0u32..(1 << 20), any::<u8>(), any::<[u8; 16]>(), any::<[u8; 16]>()).prop_map(
-        |(traffic_class, flow_label, hop_limit, src, dst)| Ipv6 { traffic_class, flow_label, hop_limit, src, dst },
+    (any::<u8>(), 0u32..(1 << 20), any::<u8>(), any::<[u8; 16]>(), any::<[u8; 16]>(), chain()).prop_map(
+        |(traffic_class, flow_label, hop_limit, src, dst, chain)| Ipv6 {
+            traffic_class,
+            flow_label,
+            hop_limit,
+            src,
+            dst,
+            chain,
+        },
     )
+}
+
+/// The bytes of a chain whose last header names `upper`.
+fn build_chain(chain: &[Ext], upper: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, e) in chain.iter().enumerate() {
+        let next = IpNumber(chain.get(i + 1).map_or(upper, Ext::number));
+        match e {
+            Ext::HopByHop(o) | Ext::DestinationOptions(o) => {
+                out.extend_from_slice(&Ipv6RawExtHeader::new_raw(next, o).unwrap().to_bytes())
+            }
+            Ext::Routing { left, segments } => {
+                let mut data = vec![4, *left, segments.len() as u8 - 1, 0, 0, 0];
+                segments.iter().for_each(|s| data.extend_from_slice(s));
+                out.extend_from_slice(&Ipv6RawExtHeader::new_raw(next, &data).unwrap().to_bytes());
+            }
+            Ext::Fragment { offset, more } => {
+                // RFC 8200 §4.5 by hand: etherparse 0.16 puts the offset's low
+                // bits and the M flag in the wrong places (its issue #150,
+                // fixed in 0.20); its length and Next Header are right.
+                let [a, b] = (offset << 3 | u16::from(*more)).to_be_bytes();
+                out.extend_from_slice(&[next.0, 0, a, b, 0, 0, 0x12, 0x34]);
+            }
+            Ext::Auth { icv } => out.extend_from_slice(&IpAuthHeader::new(next, 0x100, 1, icv).unwrap().to_bytes()),
+        }
+    }
+    out
 }
 
 fn net() -> impl Strategy<Value = Net> {
@@ -300,16 +434,19 @@ fn build(p: &Packet) -> Vec<u8> {
             out.extend_from_slice(&build_l4(l4, &p.payload, Some(&header), None));
         }
         Net::V6(ip, l4) => {
+            let upper = ip_number(l4, 58);
             let mut header = Ipv6Header {
                 traffic_class: ip.traffic_class,
                 flow_label: Ipv6FlowLabel::try_new(ip.flow_label).unwrap(),
                 payload_length: 0,
-                next_header: IpNumber(ip_number(l4, 58)),
+                next_header: IpNumber(ip.chain.first().map_or(upper, Ext::number)),
                 hop_limit: ip.hop_limit,
                 source: ip.src,
                 destination: ip.dst,
             };
-            let body = build_l4(l4, &p.payload, None, Some(&header));
+            let covered = Ipv6Header { destination: ip.final_destination(), ..header.clone() };
+            let mut body = build_chain(&ip.chain, upper);
+            body.extend(build_l4(l4, &p.payload, None, Some(&covered)));
             header.payload_length = body.len() as u16;
             out.extend_from_slice(&header.to_bytes());
             out.extend_from_slice(&body);
@@ -344,6 +481,8 @@ struct Fields {
     udp_dst: Option<u16>,
     icmp_type: Option<u8>,
     icmp_code: Option<u8>,
+    ip_frag: Option<u8>,
+    ipv6_ext: Option<u16>,
 }
 
 fn mac(bytes: [u8; 6]) -> u64 {
@@ -364,8 +503,44 @@ fn same_checksum(a: u16, b: u16) -> bool {
 struct Ip<'a> {
     v4: Option<Ipv4Header>,
     v6: Option<Ipv6Header>,
+    /// The IPv6 header as the upper-layer pseudo-header sees it: with the
+    /// final destination.
+    v6_pseudo: Option<Ipv6Header>,
     protocol: u8,
     payload: Option<&'a [u8]>,
+    fragment: u8,
+    ext: Option<u16>,
+}
+
+/// RFC 8200 §4.1 as nfc reads it: `UNREP` when a header occurs more often than
+/// allowed (each once, Destination Options once before a Routing header and
+/// once after), `UNSEQ` when one comes out of the order Hop-by-Hop,
+/// Destination Options, Routing, Fragment, AH, ESP, Destination Options, or a
+/// Hop-by-Hop header is not first.
+fn order_flags(kinds: &[u8]) -> u16 {
+    const ORDER: [u8; 7] = [0, 60, 43, 44, 51, 50, 60];
+    let mut flags = 0;
+    let mut used = [false; 7];
+    let mut position = 0;
+    for (i, &kind) in kinds.iter().enumerate() {
+        // The slot of this header: a Destination Options header takes the
+        // first slot until something that belongs after a Routing header
+        // has been seen.
+        let slot = match kind {
+            60 if position <= 1 => 1,
+            60 => 6,
+            k => ORDER.iter().position(|&o| o == k).unwrap(),
+        };
+        if used[slot] {
+            flags |= ext::UNREP;
+        }
+        used[slot] = true;
+        if slot < position || (kind == 0 && i > 0) {
+            flags |= ext::UNSEQ;
+        }
+        position = position.max(slot);
+    }
+    flags
 }
 
 fn ip_of<'a>(sliced: &SlicedPacket<'a>) -> Option<Ip<'a>> {
@@ -374,16 +549,59 @@ fn ip_of<'a>(sliced: &SlicedPacket<'a>) -> Option<Ip<'a>> {
             let header = ip.header().to_header();
             let first = header.fragment_offset.value() == 0;
             assert!(ip.extensions().auth.is_none(), "generator never builds AH");
+            let fragment = match (first, header.more_fragments) {
+                (false, _) => frag::LATER,
+                (true, true) => frag::FIRST,
+                (true, false) => frag::NONE,
+            };
             Some(Ip {
                 protocol: header.protocol.0,
                 v4: Some(header),
                 v6: None,
+                v6_pseudo: None,
                 payload: first.then_some(ip.payload().payload),
+                fragment,
+                ext: None,
             })
         }
         NetSlice::Ipv6(ip) => {
             let header = ip.header().to_header();
-            Some(Ip { protocol: header.next_header.0, v4: None, v6: Some(header), payload: Some(ip.payload().payload) })
+            let mut pseudo = header.clone();
+            let (mut fragment, mut later, mut flags, mut kinds) = (frag::NONE, false, 0, Vec::new());
+            for extension in ip.extensions().clone() {
+                let (kind, flag) = match &extension {
+                    Ipv6ExtensionSlice::HopByHop(_) => (0, ext::HOP),
+                    Ipv6ExtensionSlice::DestinationOptions(_) => (60, ext::DEST),
+                    Ipv6ExtensionSlice::Routing(routing) => {
+                        let data = routing.payload();
+                        if data[1] != 0 {
+                            // Segment List[0], after the 6 bytes of type, left, last entry, flags and tag.
+                            pseudo.destination = data[6..22].try_into().unwrap();
+                        }
+                        (43, ext::ROUTE)
+                    }
+                    Ipv6ExtensionSlice::Fragment(f) => {
+                        // The offset read by hand, see `build_chain`.
+                        later = u16::from_be_bytes([f.slice()[2], f.slice()[3]]) >> 3 != 0;
+                        fragment = if later { frag::LATER } else { frag::FIRST };
+                        (44, ext::FRAG)
+                    }
+                    Ipv6ExtensionSlice::Authentication(_) => (51, ext::AH),
+                };
+                kinds.push(kind);
+                flags |= flag;
+            }
+            let protocol = ip.payload().ip_number.0;
+            flags |= order_flags(&kinds);
+            Some(Ip {
+                protocol,
+                v4: None,
+                v6: Some(header),
+                v6_pseudo: Some(pseudo),
+                payload: (!later).then_some(ip.payload().payload),
+                fragment,
+                ext: Some(flags),
+            })
         }
     }
 }
@@ -410,6 +628,8 @@ fn oracle(data: &[u8]) -> Fields {
     }
     let Some(ip) = ip_of(&sliced) else { return f };
     f.ip_proto = Some(ip.protocol);
+    f.ip_frag = Some(ip.fragment);
+    f.ipv6_ext = ip.ext;
     if let Some(h) = &ip.v4 {
         f.ipv4_src = Some(u32::from_be_bytes(h.source));
         f.ipv4_dst = Some(u32::from_be_bytes(h.destination));
@@ -466,6 +686,8 @@ fn ours(h: &Headers, data: &[u8]) -> Fields {
         udp_dst: h.udp_dst(data),
         icmp_type: h.icmp_type(data),
         icmp_code: h.icmp_code(data),
+        ip_frag: h.ip_frag(data),
+        ipv6_ext: h.ipv6_ext(data),
     }
 }
 
@@ -483,7 +705,7 @@ fn assert_checksums(data: &[u8], udp_no_checksum: bool) {
         6 => {
             let tcp = TcpSlice::from_slice(payload).unwrap();
             let header = tcp.to_header();
-            let expected = match (&ip.v4, &ip.v6) {
+            let expected = match (&ip.v4, &ip.v6_pseudo) {
                 (Some(v4), _) => header.calc_checksum_ipv4(v4, tcp.payload()).unwrap(),
                 (_, Some(v6)) => header.calc_checksum_ipv6(v6, tcp.payload()).unwrap(),
                 _ => unreachable!(),
@@ -497,7 +719,7 @@ fn assert_checksums(data: &[u8], udp_no_checksum: bool) {
                 return;
             }
             let header = udp.to_header();
-            let expected = match (&ip.v4, &ip.v6) {
+            let expected = match (&ip.v4, &ip.v6_pseudo) {
                 (Some(v4), _) => header.calc_checksum_ipv4(v4, udp.payload()).unwrap(),
                 (_, Some(v6)) => header.calc_checksum_ipv6(v6, udp.payload()).unwrap(),
                 _ => unreachable!(),
@@ -513,7 +735,7 @@ fn assert_checksums(data: &[u8], udp_no_checksum: bool) {
             assert!(same_checksum(stored, expected), "ICMPv4 checksum");
         }
         58 if ip.v6.is_some() => {
-            let v6 = ip.v6.as_ref().unwrap();
+            let v6 = ip.v6_pseudo.as_ref().unwrap();
             let [t, c, _, _, r0, r1, r2, r3] = payload[..8].try_into().unwrap();
             let stored = u16::from_be_bytes([payload[2], payload[3]]);
             let expected = Icmpv6Type::Unknown { type_u8: t, code_u8: c, bytes5to8: [r0, r1, r2, r3] }
@@ -806,8 +1028,10 @@ fn reference(data: &[u8]) -> Fields {
             f.ip_ttl = Some(ip.ttl());
             f.ip_dscp = Some(ip.dscp());
             if ip.fragment_offset() != 0 {
+                f.ip_frag = Some(frag::LATER);
                 return f;
             }
+            f.ip_frag = Some(if ip.more_fragments() { frag::FIRST } else { frag::NONE });
             (ip.protocol(), 1, &rest[ip.header_len()..usize::from(ip.total_len())])
         }
         0x86dd => {
@@ -819,11 +1043,66 @@ fn reference(data: &[u8]) -> Fields {
             };
             f.ipv6_src = Some(ip.src_addr());
             f.ipv6_dst = Some(ip.dst_addr());
-            f.ip_proto = Some(ip.next_header());
             f.ip_ttl = Some(ip.hop_limit());
             f.ip_dscp = Some(ip.dscp());
             let end = (40 + usize::from(ip.payload_len())).min(rest.len());
-            (ip.next_header(), 58, &rest[40..end])
+            let payload = &rest[40..end];
+            // The chain, header by header.
+            let (mut next, mut at, mut kinds, mut flags) = (ip.next_header(), 0usize, Vec::new(), 0u16);
+            let mut fragment = frag::NONE;
+            let mut bad = false;
+            while matches!(next, 0 | 43 | 44 | 51 | 60) {
+                let len = match (next, payload.get(at + 1)) {
+                    (44, _) => Some(8),
+                    (51, Some(&words)) if words > 0 => Some((usize::from(words) + 2) * 4),
+                    (0 | 43 | 60, Some(&units)) => Some((usize::from(units) + 1) * 8),
+                    _ => None,
+                };
+                flags |= match next {
+                    0 => ext::HOP,
+                    43 => ext::ROUTE,
+                    44 => ext::FRAG,
+                    51 => ext::AH,
+                    _ => ext::DEST,
+                };
+                let fits = len.filter(|len| {
+                    kinds.len() < MAX_EXT_HEADERS && at + len <= MAX_EXT_BYTES && at + len <= payload.len()
+                });
+                let Some(len) = fits else {
+                    bad = true;
+                    break;
+                };
+                kinds.push(next);
+                let header = &payload[at..at + len];
+                next = header[0];
+                at += len;
+                if kinds.last() == Some(&44) {
+                    let later = u16::from_be_bytes([header[2], header[3]]) >> 3 != 0;
+                    fragment = if later { frag::LATER } else { frag::FIRST };
+                    if later {
+                        break;
+                    }
+                }
+            }
+            flags |= order_flags(&kinds);
+            match next {
+                50 if !bad => flags |= ext::ESP,
+                59 if !bad => flags |= ext::NONEXT,
+                _ => {}
+            }
+            if bad {
+                flags |= ext::BAD;
+            }
+            f.ipv6_ext = Some(flags);
+            f.ip_frag = Some(if fragment == frag::FIRST && bad { frag::TINY } else { fragment });
+            if bad {
+                return f;
+            }
+            f.ip_proto = Some(next);
+            if fragment == frag::LATER {
+                return f;
+            }
+            (next, 58, &payload[at..])
         }
         _ => return f,
     };
@@ -848,6 +1127,12 @@ fn reference(data: &[u8]) -> Fields {
             }
         }
         _ => {}
+    }
+    // A first fragment of a protocol with a header nfc reads, without it.
+    let read = f.tcp_src.is_some() || f.udp_src.is_some() || f.icmp_type.is_some();
+    let readable = protocol == 6 || protocol == 17 || protocol == icmp;
+    if f.ip_frag == Some(frag::FIRST) && readable && !read {
+        f.ip_frag = Some(frag::TINY);
     }
     f
 }

@@ -19,13 +19,27 @@
 //! - **IPv4** (EtherType `0x0800`) needs version 4, IHL >= 5, IHL*4 bytes
 //!   available, and total length >= IHL*4 and <= the bytes available after the
 //!   Ethernet/VLAN headers. Options (IHL > 5) are skipped. Layer 4 is parsed
-//!   only in a first fragment (fragment offset 0; the MF bit may be set) and
-//!   only within the total length (bytes after it are Ethernet padding).
+//!   only at fragment offset 0 (the MF bit may be set) and only within the
+//!   total length (bytes after it are Ethernet padding).
 //! - **IPv6** (EtherType `0x86dd`) needs version 6 and the 40-byte fixed
-//!   header; the payload length is not required to match the frame. Layer 4 is
-//!   the next header directly (extension headers are not walked, so a packet
-//!   with them has no layer 4), and must fit within both the payload length and
-//!   the bytes available.
+//!   header; the payload length is not required to match the frame. The
+//!   extension-header chain is walked within both the payload length and the
+//!   bytes available, with a fixed bound on headers and bytes (see
+//!   [`ipv6_ext`](super::ipv6_ext)); layer 4 is the header that ends it. A
+//!   chain past the bound or broken has no layer 4 and no `ip_proto`, and says
+//!   so in `ipv6_ext` (the `BAD` bit).
+//! - **The upper-layer protocol** (`ip_proto`) is IPv4's Protocol, or over
+//!   IPv6 the Next Header that ends the chain (as Open vSwitch's `nw_proto`):
+//!   TCP behind a Hop-by-Hop header is `ip_proto` 6. AH is walked over IPv6,
+//!   where it is an extension header, and not over IPv4, where it is the
+//!   protocol (as Open vSwitch does): IPv4 AH is `ip_proto` 51, no layer 4.
+//! - **Fragments** (`ip_frag`, IPv4 and IPv6): `NONE`; `FIRST` (offset 0, more
+//!   to come; over IPv6 any Fragment header with offset 0); `TINY`, a first
+//!   fragment whose TCP/UDP/ICMP header is not complete in it (RFC 1858), or
+//!   over IPv6 whose chain does not reach the upper layer (RFC 7112); `LATER`
+//!   (offset > 0). Layer 4 is parsed in unfragmented packets and complete
+//!   first fragments only; a later fragment still has `ip_proto` (IPv4's
+//!   Protocol; over IPv6 the Fragment header's Next Header).
 //! - **TCP** (protocol 6) needs data offset >= 5 and the whole header
 //!   (options included); **UDP** (17) needs 8 bytes; **ICMP** needs 4 bytes
 //!   (type, code, checksum) and is protocol 1 over IPv4, 58 (ICMPv6) over IPv6.
@@ -40,11 +54,19 @@
 //! incrementally (RFC 1624): the IPv4 header checksum for IPv4 fields, the
 //! TCP/UDP checksum for ports and (through the pseudo-header) addresses, the
 //! ICMPv6 checksum for IPv6 addresses. ICMPv4 has no pseudo-header, so IPv4
-//! address changes leave it alone. A UDP checksum of 0 means "none" (always
+//! address changes leave it alone. The IPv6 pseudo-header holds the *final*
+//! destination (RFC 8200 §8.1): behind a Routing header with Segments Left >
+//! 0 the Destination Address is an intermediate node, so rewriting it leaves
+//! the upper-layer checksum alone (the source is always covered). A
+//! rewrite behind extension headers changes only the fixed header and the
+//! upper-layer header; extension headers are never written (an AH's
+//! integrity check covers the addresses, so a rewrite breaks it, as it does
+//! for any middlebox). A UDP checksum of 0 means "none" (always
 //! allowed over IPv4, RFC 6935 tunnels over IPv6) and stays 0; a computed UDP
 //! checksum of 0 is stored as its equivalent `0xffff` (RFC 768).
 
-use super::checksum;
+use super::ipv6_ext::{self, ext, frag};
+use super::{checksum, ip_protocol};
 use crate::frame::Frame;
 
 /// What `decrement_ttl` did.
@@ -63,10 +85,10 @@ const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHERTYPE_IPV6: u16 = 0x86dd;
 const TPID_CTAG: u16 = 0x8100;
 const TPID_STAG: u16 = 0x88a8;
-const PROTO_ICMP: u8 = 1;
-const PROTO_TCP: u8 = 6;
-const PROTO_UDP: u8 = 17;
-const PROTO_ICMPV6: u8 = 58;
+const PROTO_ICMP: u8 = ip_protocol::ICMP;
+const PROTO_TCP: u8 = ip_protocol::TCP;
+const PROTO_UDP: u8 = ip_protocol::UDP;
+const PROTO_ICMPV6: u8 = ip_protocol::ICMPV6;
 
 /// The most VLAN tags `parse` skips.
 pub const MAX_VLAN_TAGS: usize = 2;
@@ -86,24 +108,36 @@ const IPV6: u8 = 1 << 2;
 const TCP: u8 = 1 << 3;
 const UDP: u8 = 1 << 4;
 const ICMP: u8 = 1 << 5;
+/// The upper-layer protocol is known (`proto` holds it).
+const PROTO: u8 = 1 << 6;
+/// IPv6 behind a Routing header with Segments Left > 0: the Destination
+/// Address is not the one the upper-layer pseudo-header covers.
+const ROUTED: u8 = 1 << 7;
 
 /// Offsets of the layers of one frame, from [`Headers::parse`].
 ///
-/// Offsets are bytes from the start of the frame and always small (the
-/// deepest header byte is below 22 + 60 + 60), so they are stored as `u8`
-/// and the whole struct is 8 bytes. `Default` is a frame with no layers.
+/// Offsets are bytes from the start of the frame. The IP header starts
+/// within 22 bytes; layer 4 within 22 + 60 bytes (IPv4) or 22 + 40 +
+/// [`MAX_EXT_BYTES`](ipv6_ext::MAX_EXT_BYTES) (IPv6), so it is a `u16`; the
+/// whole struct is 14 bytes. `Default` is a frame with no layers.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Headers {
     layers: u8,
     vlans: u8,
     /// Start of the IP header (right after the type field); 0 without Ethernet.
     l3: u8,
+    /// The upper-layer protocol, when `layers` has `PROTO`.
+    proto: u8,
+    /// `ip_frag`: one of `frag::*`.
+    fragment: u8,
     /// Start of the TCP/UDP/ICMP header; 0 without one.
-    l4: u8,
+    l4: u16,
     /// One past the last byte any getter or setter touches: the single bound
     /// setters check.
-    end: u8,
+    end: u16,
     eth_type: u16,
+    /// `ipv6_ext`: `ext::*` bits of the IPv6 extension-header chain.
+    ext: u16,
 }
 
 #[inline]
@@ -175,7 +209,7 @@ impl Headers {
         headers.vlans = vlans;
         headers.eth_type = eth_type;
         headers.l3 = l3 as u8;
-        headers.end = l3 as u8;
+        headers.end = l3 as u16;
         match eth_type {
             ETHERTYPE_IPV4 => headers.parse_ipv4(data, l3),
             ETHERTYPE_IPV6 => headers.parse_ipv6(data, l3),
@@ -193,11 +227,18 @@ impl Headers {
         if fixed[0] >> 4 != 4 || header_len < IPV4_MIN_LEN || header_len > total_len || total_len > ip.len() {
             return;
         }
-        self.layers |= IPV4;
-        self.end = (l3 + IPV4_MIN_LEN) as u8;
-        let fragment_offset = u16::from_be_bytes([fixed[6], fixed[7]]) & 0x1fff;
-        if fragment_offset == 0 {
-            self.parse_l4(data, fixed[9], PROTO_ICMP, l3 + header_len, total_len - header_len);
+        self.layers |= IPV4 | PROTO;
+        self.proto = fixed[9];
+        self.end = (l3 + IPV4_MIN_LEN) as u16;
+        let flags_offset = u16::from_be_bytes([fixed[6], fixed[7]]);
+        let (more_fragments, offset) = (flags_offset & 0x2000 != 0, flags_offset & 0x1fff);
+        if offset != 0 {
+            self.fragment = frag::LATER;
+            return;
+        }
+        self.parse_l4(data, fixed[9], PROTO_ICMP, l3 + header_len, total_len - header_len);
+        if more_fragments {
+            self.fragment = if self.l4_missing(PROTO_ICMP) { frag::TINY } else { frag::FIRST };
         }
     }
 
@@ -209,10 +250,43 @@ impl Headers {
             return;
         }
         self.layers |= IPV6;
-        self.end = (l3 + IPV6_LEN) as u8;
+        self.end = (l3 + IPV6_LEN) as u16;
         let payload_len = usize::from(u16::from_be_bytes([fixed[4], fixed[5]]));
         let available = payload_len.min(ip.len() - IPV6_LEN);
-        self.parse_l4(data, fixed[6], PROTO_ICMPV6, l3 + IPV6_LEN, available);
+        let start = l3 + IPV6_LEN;
+        let next_header = fixed[6];
+        if matches!(next_header, PROTO_TCP | PROTO_UDP | PROTO_ICMPV6) {
+            // No extension headers: the common case, without the walk.
+            self.layers |= PROTO;
+            self.proto = next_header;
+            self.parse_l4(data, next_header, PROTO_ICMPV6, start, available);
+            return;
+        }
+        let Some(payload) = data.get(start..start + available) else { return };
+        let chain = ipv6_ext::walk(next_header, payload);
+        self.ext = chain.flags;
+        self.fragment = chain.fragment;
+        if chain.destination_not_final {
+            self.layers |= ROUTED;
+        }
+        if let Some(protocol) = chain.protocol {
+            self.layers |= PROTO;
+            self.proto = protocol;
+            if chain.fragment != frag::LATER {
+                self.parse_l4(data, protocol, PROTO_ICMPV6, start + chain.upper, available - chain.upper);
+            }
+        }
+        if chain.fragment == frag::FIRST && (chain.flags & ext::BAD != 0 || self.l4_missing(PROTO_ICMPV6)) {
+            self.fragment = frag::TINY;
+        }
+    }
+
+    /// Whether the upper-layer protocol is one whose header `parse` reads
+    /// (TCP, UDP, this family's ICMP) but that header is absent.
+    #[inline]
+    fn l4_missing(&self, icmp_protocol: u8) -> bool {
+        let readable = self.proto == PROTO_TCP || self.proto == PROTO_UDP || self.proto == icmp_protocol;
+        self.layers & PROTO != 0 && readable && self.layers & (TCP | UDP | ICMP) == 0
     }
 
     /// Parses the layer-4 header at `l4`, which may use at most `available`
@@ -236,8 +310,8 @@ impl Headers {
             return;
         }
         self.layers |= layer;
-        self.l4 = l4 as u8;
-        self.end = (l4 + len) as u8;
+        self.l4 = l4 as u16;
+        self.end = (l4 + len) as u16;
     }
 
     // --- Presence ---------------------------------------------------------
@@ -365,14 +439,23 @@ impl Headers {
         be128(data, usize::from(self.l3) + 24)
     }
 
-    /// IPv4 protocol or IPv6 next header.
+    /// The upper-layer protocol: IPv4's Protocol, or over IPv6 the Next Header
+    /// that ends the extension-header chain; absent when the chain is broken.
     #[inline]
-    pub fn ip_proto(&self, data: &[u8]) -> Option<u8> {
-        if !self.has_ip() {
-            return None;
-        }
-        let at = if self.has_ipv4() { 9 } else { 6 };
-        byte(data, usize::from(self.l3) + at)
+    pub fn ip_proto(&self, _data: &[u8]) -> Option<u8> {
+        (self.layers & PROTO != 0).then_some(self.proto)
+    }
+
+    /// The fragment state, one of [`frag`](ipv6_ext::frag)'s values.
+    #[inline]
+    pub fn ip_frag(&self, _data: &[u8]) -> Option<u8> {
+        self.has_ip().then_some(self.fragment)
+    }
+
+    /// The IPv6 extension headers seen, as [`ext`](ipv6_ext::ext) bits.
+    #[inline]
+    pub fn ipv6_ext(&self, _data: &[u8]) -> Option<u16> {
+        self.has_ipv6().then_some(self.ext)
     }
 
     /// IPv4 TTL or IPv6 hop limit.
@@ -546,7 +629,8 @@ impl Headers {
         let at = usize::from(self.l3) + field;
         let Some(old) = be128(data, at) else { return false };
         write(data, at, value.to_be_bytes());
-        if let Some((at, udp)) = self.pseudo_header_checksum() {
+        let in_pseudo_header = field == 8 || self.layers & ROUTED == 0;
+        if let Some((at, udp)) = self.pseudo_header_checksum().filter(|_| in_pseudo_header) {
             update_checksum(data, at, udp, |c| checksum::update128(c, old, value));
         }
         true
@@ -697,9 +781,9 @@ impl Headers {
 
     #[inline]
     fn shift(&mut self, by: u8, forward: bool) {
-        let apply = |offset: u8| if forward { offset + by } else { offset - by };
+        let apply = |offset: u16| if forward { offset + u16::from(by) } else { offset - u16::from(by) };
         self.vlans = if forward { self.vlans + 1 } else { self.vlans - 1 };
-        self.l3 = apply(self.l3);
+        self.l3 = apply(self.l3.into()) as u8;
         self.end = apply(self.end);
         if self.l4 != 0 {
             self.l4 = apply(self.l4);
@@ -989,8 +1073,177 @@ mod tests {
         assert_eq!(h.decrement_ttl(short), TtlOutcome::NotIp);
     }
 
+    /// IPv6 fd00::1 -> fd00::2 carrying `chain` (extension headers, the first
+    /// named by `first`) and then TCP 1024 -> 23 with a valid checksum.
+    fn ipv6_tcp_behind(first: u8, chain: &[u8]) -> Vec<u8> {
+        let (src, dst) = (0xfd00u128 << 112 | 1, 0xfd00u128 << 112 | 2);
+        let mut tcp = vec![0x04, 0x00, 0x00, 23, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0];
+        let sum = checksum::checksum_with(checksum::pseudo_header_ipv6(src, dst, 6, 20), &tcp);
+        tcp[16..18].copy_from_slice(&sum.to_be_bytes());
+        let mut ip = vec![0x60, 0, 0, 0];
+        ip.extend_from_slice(&((chain.len() + tcp.len()) as u16).to_be_bytes());
+        ip.extend_from_slice(&[first, 64]);
+        ip.extend_from_slice(&src.to_be_bytes());
+        ip.extend_from_slice(&dst.to_be_bytes());
+        ip.extend_from_slice(chain);
+        ip.extend_from_slice(&tcp);
+        frame(&[], 0x86dd, &ip)
+    }
+
+    /// An 8-byte options header (Hop-by-Hop, Destination Options, or a
+    /// Routing header with Segments Left 0) naming `next`.
+    fn options8(next: u8) -> [u8; 8] {
+        [next, 0, 0, 0, 0, 0, 0, 0]
+    }
+
+    fn fragment_header(next: u8, offset: u16, more: bool) -> [u8; 8] {
+        let [a, b] = (offset << 3 | u16::from(more)).to_be_bytes();
+        [next, 0, a, b, 0, 0, 0, 9]
+    }
+
+    #[test]
+    fn tcp_is_found_behind_each_extension_header() {
+        let ah = [6, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let cases: [(u8, Vec<u8>, u16); 5] = [
+            (0, options8(6).to_vec(), ext::HOP),
+            (43, options8(6).to_vec(), ext::ROUTE),
+            (60, options8(6).to_vec(), ext::DEST),
+            (44, fragment_header(6, 0, false).to_vec(), ext::FRAG),
+            (51, ah.to_vec(), ext::AH),
+        ];
+        for (first, chain, flag) in cases {
+            let data = ipv6_tcp_behind(first, &chain);
+            let h = Headers::parse(&data);
+            assert_eq!(h.tcp_dst(&data), Some(23), "behind {first}");
+            assert_eq!((h.ip_proto(&data), h.ipv6_ext(&data)), (Some(6), Some(flag)), "behind {first}");
+            assert_eq!(h.l4_offset(), Some(14 + 40 + chain.len()));
+        }
+        let plain = ipv6_tcp_behind(6, &[]);
+        let h = Headers::parse(&plain);
+        assert_eq!((h.tcp_dst(&plain), h.ipv6_ext(&plain), h.ip_frag(&plain)), (Some(23), Some(0), Some(frag::NONE)));
+        // Chained: Hop-by-Hop, Destination Options, Routing, Fragment.
+        let chain = [options8(60), options8(43), options8(44), fragment_header(6, 0, true)].concat();
+        let data = ipv6_tcp_behind(0, &chain);
+        let h = Headers::parse(&data);
+        assert_eq!(h.tcp_dst(&data), Some(23));
+        assert_eq!(h.ipv6_ext(&data), Some(ext::HOP | ext::DEST | ext::ROUTE | ext::FRAG));
+        assert_eq!(h.ip_frag(&data), Some(frag::FIRST));
+    }
+
+    #[test]
+    fn a_chain_past_the_bound_or_cut_short_has_no_layer_4() {
+        let chain: Vec<u8> = (0..=ipv6_ext::MAX_EXT_HEADERS)
+            .flat_map(|i| options8(if i == ipv6_ext::MAX_EXT_HEADERS { 6 } else { 60 }))
+            .collect();
+        let data = ipv6_tcp_behind(60, &chain);
+        let h = Headers::parse(&data);
+        assert!(h.has_ipv6() && !h.has_tcp());
+        assert_eq!(h.ip_proto(&data), None);
+        assert_ne!(h.ipv6_ext(&data).unwrap() & ext::BAD, 0);
+        // The payload length ends inside the Hop-by-Hop header.
+        let mut cut = ipv6_tcp_behind(0, &options8(6));
+        cut[14 + 4..14 + 6].copy_from_slice(&4u16.to_be_bytes());
+        let h = Headers::parse(&cut);
+        assert_eq!((h.has_tcp(), h.ip_proto(&cut), h.ipv6_ext(&cut)), (false, None, Some(ext::HOP | ext::BAD)));
+    }
+
+    #[test]
+    fn ipv4_fragments_first_tiny_and_later() {
+        let whole = ipv4_tcp();
+        let mut first = whole.clone();
+        first[6] = 0x20; // MF
+        let mut tiny = first.clone();
+        tiny[3] = 28; // 8 bytes of TCP: the ports, not the flags
+        tiny.truncate(28);
+        let mut later = whole.clone();
+        later[7] = 3;
+        let mut last = later.clone();
+        last[6] = 0; // offset 3, no MF: the last fragment is a later one too
+        for (ip, state, tcp) in [
+            (&whole, frag::NONE, true),
+            (&first, frag::FIRST, true),
+            (&tiny, frag::TINY, false),
+            (&later, frag::LATER, false),
+            (&last, frag::LATER, false),
+        ] {
+            let data = frame(&[], 0x0800, ip);
+            let h = Headers::parse(&data);
+            assert_eq!((h.ip_frag(&data), h.has_tcp(), h.ip_proto(&data)), (Some(state), tcp, Some(6)));
+            assert_eq!(h.ipv6_ext(&data), None);
+        }
+        // A first fragment of a protocol nfc does not parse is just first.
+        let mut gre = tiny.clone();
+        gre[9] = 47;
+        assert_eq!(Headers::parse(&frame(&[], 0x0800, &gre)).ip_frag(&[]), Some(frag::FIRST));
+    }
+
+    #[test]
+    fn ipv6_fragments_first_tiny_and_later() {
+        let first = ipv6_tcp_behind(44, &fragment_header(6, 0, true));
+        let h = Headers::parse(&first);
+        assert_eq!((h.ip_frag(&first), h.tcp_dst(&first)), (Some(frag::FIRST), Some(23)));
+        // Only 8 bytes of TCP in the first fragment (RFC 7112 forbids it).
+        let mut tiny = first.clone();
+        tiny[14 + 5] = 16;
+        tiny.truncate(14 + 40 + 16);
+        let h = Headers::parse(&tiny);
+        assert_eq!((h.ip_frag(&tiny), h.tcp_dst(&tiny), h.ip_proto(&tiny)), (Some(frag::TINY), None, Some(6)));
+        // The chain itself cut by the end of the first fragment.
+        let chain = [fragment_header(60, 0, true), options8(6)].concat();
+        let mut cut = ipv6_tcp_behind(44, &chain);
+        cut[14 + 5] = 12;
+        let h = Headers::parse(&cut);
+        assert_eq!(h.ip_frag(&cut), Some(frag::TINY));
+        assert_eq!(h.ipv6_ext(&cut), Some(ext::FRAG | ext::DEST | ext::BAD));
+        // A later fragment: no layer 4, the protocol from the Fragment header.
+        let later = ipv6_tcp_behind(44, &fragment_header(6, 1, true));
+        let h = Headers::parse(&later);
+        assert_eq!((h.ip_frag(&later), h.has_tcp(), h.ip_proto(&later)), (Some(frag::LATER), false, Some(6)));
+    }
+
+    #[test]
+    fn rewrites_behind_extension_headers_keep_the_checksum() {
+        let chain = [options8(60), options8(44), fragment_header(6, 0, false)].concat();
+        let mut data = ipv6_tcp_behind(0, &chain);
+        let h = Headers::parse(&data);
+        assert!(h.set_ipv6_src(&mut data, 7) && h.set_ipv6_dst(&mut data, 9) && h.set_tcp_dst(&mut data, 2323));
+        assert_eq!(h.decrement_ttl(&mut data), TtlOutcome::Decremented);
+        let l4 = h.l4_offset().unwrap();
+        assert!(checksum::verify_with(checksum::pseudo_header_ipv6(7, 9, 6, 20), &data[l4..]));
+    }
+
+    #[test]
+    fn the_pseudo_header_has_the_final_destination() {
+        // A Segment Routing header (type 4) with one segment left: the final
+        // destination is the segment list's, and the checksum is over it.
+        let final_destination = 0x2001_0db8u128 << 96 | 0x99;
+        let mut routing = vec![6, 2, 4, 1, 0, 0, 0, 0];
+        routing.extend_from_slice(&final_destination.to_be_bytes());
+        let mut data = ipv6_tcp_behind(43, &routing);
+        let l4 = 14 + 40 + routing.len();
+        let pseudo = |src: u128, dst: u128| checksum::pseudo_header_ipv6(src, dst, 6, 20);
+        let (src, dst) = (0xfd00u128 << 112 | 1, 0xfd00u128 << 112 | 2);
+        let sum = checksum::checksum_with(pseudo(src, final_destination), &{
+            let mut tcp = data[l4..].to_vec();
+            tcp[16..18].fill(0);
+            tcp
+        });
+        data[l4 + 16..l4 + 18].copy_from_slice(&sum.to_be_bytes());
+        let h = Headers::parse(&data);
+        assert!(h.set_ipv6_dst(&mut data, dst + 1), "the next segment");
+        assert!(checksum::verify_with(pseudo(src, final_destination), &data[l4..]), "dst is not in it");
+        assert!(h.set_ipv6_src(&mut data, src + 5));
+        assert!(checksum::verify_with(pseudo(src + 5, final_destination), &data[l4..]), "src is");
+        // At the last segment the Destination Address is the final one.
+        assert!(h.set_ipv6_dst(&mut data, final_destination));
+        data[14 + 40 + 3] = 0;
+        let h = Headers::parse(&data);
+        assert!(h.set_ipv6_dst(&mut data, 42));
+        assert!(checksum::verify_with(pseudo(src + 5, 42), &data[l4..]));
+    }
+
     #[test]
     fn headers_stay_small() {
-        assert!(core::mem::size_of::<Headers>() <= 8);
+        assert!(core::mem::size_of::<Headers>() <= 16);
     }
 }

@@ -5,6 +5,7 @@
 //! over a byte buffer in the style of smoltcp's `wire`: `new_checked` does
 //! the one length/validity check, after which getters and setters cannot
 //! fail; `new_unchecked` skips it (its getters panic on a short buffer).
+//! [`ipv6_ext`] walks IPv6 extension-header chains within fixed bounds.
 //! [`Headers`] is the parse-once result with bounds-checked, never-panicking,
 //! checksum-preserving getters and setters that generated network functions
 //! and the interpreter use per packet.
@@ -16,6 +17,7 @@ pub mod headers;
 pub mod icmp;
 pub mod ipv4;
 pub mod ipv6;
+pub mod ipv6_ext;
 pub mod tcp;
 pub mod udp;
 pub mod vlan;
