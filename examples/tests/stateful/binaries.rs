@@ -5,10 +5,8 @@ use std::process::Command;
 
 /// Runs `binary` on the model with `packets` frames per port; its stdout.
 fn run_on_the_model(binary: &str, packets: u32) -> String {
-    let output = Command::new(binary)
-        .args(["--packets", &packets.to_string(), "--quiet"])
-        .output()
-        .expect("the binary runs");
+    let output =
+        Command::new(binary).args(["--packets", &packets.to_string(), "--quiet"]).output().expect("the binary runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{binary} failed: {stdout}{}", String::from_utf8_lossy(&output.stderr));
     stdout
