@@ -52,7 +52,7 @@ pub mod scale {
 }
 
 /// A hand-written NF through `#[network_function]`: swap ports 0 and 1.
-#[nfc::network_function]
+#[nfc::network_function(ports = [left, right])]
 pub fn cross_connect(input: nfc::runtime::PortId, _frame: &mut nfc::runtime::Frame<'_>) -> nfc::runtime::Outputs {
     nfc::runtime::Outputs::port(input ^ 1)
 }

@@ -97,8 +97,27 @@ pub fn nf(input: TokenStream) -> TokenStream {
     quote! { #(#warnings)* #generated }.into()
 }
 
-/// Turn `fn name(input: PortId, frame: &mut Frame<'_>) -> Outputs` into a
-/// network function type `Name` that calls it.
+/// Turn a per-packet fn into a network function type named after it in
+/// CamelCase, with `PORTS`, `COUNTER_NAMES`, `new()` and `Default`, like a
+/// compiled spec:
+///
+/// ```ignore
+/// #[nfc::network_function(ports = [left, right])]
+/// fn cross(input: PortId, frame: &mut Frame<'_>) -> Outputs { Outputs::port(input ^ 1) }
+///
+/// #[nfc::network_function(ports = [clients, a, b], counters = [to_a, to_b, replies])]
+/// fn round_robin(turn: &mut Turn, counters: &mut RoundRobinCounters, input: PortId, frame: &mut Frame<'_>) -> Outputs {
+///     counters.replies().record(frame.len());
+///     ...
+/// }
+/// ```
+///
+/// Parameters: `[state: &mut State,] [counters: &mut <Type>Counters,] input,
+/// frame`. `ports` is required; `counters = [..]` generates `<Type>Counters`
+/// with one `RuleCounter` accessor per name; a state parameter makes the
+/// type keep a `State` between packets (`new()` uses its `Default`,
+/// `with_state` takes one; `state()`, `state_mut()`). The `nfc` crate's
+/// documentation has the three forms as tested examples.
 #[proc_macro_attribute]
 pub fn network_function(attr: TokenStream, item: TokenStream) -> TokenStream {
     attribute::expand(attr.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
