@@ -52,6 +52,8 @@ pub fn field_value(headers: &Headers, data: &[u8], field: Field, input: PortId) 
         Field::UdpDst => headers.udp_dst(data).map(u128::from),
         Field::IcmpType => headers.icmp_type(data).map(u128::from),
         Field::IcmpCode => headers.icmp_code(data).map(u128::from),
+        Field::IpFrag => headers.ip_frag(data).map(u128::from),
+        Field::Ipv6Ext => headers.ipv6_ext(data).map(u128::from),
     }
 }
 
@@ -72,7 +74,14 @@ fn set_field(headers: &Headers, data: &mut [u8], field: Field, value: u128) {
         Field::TcpDst => headers.set_tcp_dst(data, value as u16),
         Field::UdpSrc => headers.set_udp_src(data, value as u16),
         Field::UdpDst => headers.set_udp_dst(data, value as u16),
-        Field::InPort | Field::EthType | Field::IpProto | Field::TcpFlags | Field::IcmpType | Field::IcmpCode => {
+        Field::InPort
+        | Field::EthType
+        | Field::IpProto
+        | Field::TcpFlags
+        | Field::IcmpType
+        | Field::IcmpCode
+        | Field::IpFrag
+        | Field::Ipv6Ext => {
             unreachable!("the checker rejects writes to read-only field {}", field.path())
         }
     };

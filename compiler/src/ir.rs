@@ -46,7 +46,8 @@ pub enum Field {
     Ipv4Dst,
     Ipv6Src,
     Ipv6Dst,
-    /// IPv4 protocol or IPv6 next header.
+    /// The upper-layer protocol: IPv4's Protocol, or the IPv6 Next Header
+    /// that ends the extension-header chain (as Open vSwitch's `nw_proto`).
     IpProto,
     /// IPv4 TTL or IPv6 hop limit.
     IpTtl,
@@ -62,6 +63,13 @@ pub enum Field {
     IcmpType,
     /// ICMPv4 or ICMPv6 code.
     IcmpCode,
+    /// Fragment state of IPv4 or IPv6 (2 bits, `wire::ipv6_ext::frag`):
+    /// none, first, tiny (a first fragment whose upper-layer header is
+    /// incomplete), later (match only).
+    IpFrag,
+    /// The IPv6 extension headers seen (10 bits, `wire::ipv6_ext::ext`;
+    /// match only).
+    Ipv6Ext,
 }
 
 /// A header a field lives in; a condition or action on a field needs it.
@@ -81,7 +89,7 @@ pub enum Layer {
 }
 
 impl Field {
-    pub const ALL: [Field; 20] = [
+    pub const ALL: [Field; 22] = [
         Field::InPort,
         Field::EthDst,
         Field::EthSrc,
@@ -102,6 +110,8 @@ impl Field {
         Field::UdpDst,
         Field::IcmpType,
         Field::IcmpCode,
+        Field::IpFrag,
+        Field::Ipv6Ext,
     ];
 
     /// The name users write, e.g. `ipv4.dst`.
@@ -127,6 +137,8 @@ impl Field {
             Field::UdpDst => "udp.dst",
             Field::IcmpType => "icmp.type",
             Field::IcmpCode => "icmp.code",
+            Field::IpFrag => "ip.frag",
+            Field::Ipv6Ext => "ipv6.ext",
         }
     }
 
@@ -149,6 +161,8 @@ impl Field {
             Field::TcpSrc | Field::TcpDst | Field::UdpSrc | Field::UdpDst => 16,
             Field::TcpFlags => 8,
             Field::IcmpType | Field::IcmpCode => 8,
+            Field::IpFrag => 2,
+            Field::Ipv6Ext => 10,
         }
     }
 
@@ -167,8 +181,8 @@ impl Field {
             Field::InPort | Field::EthDst | Field::EthSrc | Field::EthType => Layer::Ethernet,
             Field::VlanId | Field::VlanPcp => Layer::Vlan,
             Field::Ipv4Src | Field::Ipv4Dst => Layer::Ipv4,
-            Field::Ipv6Src | Field::Ipv6Dst => Layer::Ipv6,
-            Field::IpProto | Field::IpTtl | Field::IpDscp => Layer::Ip,
+            Field::Ipv6Src | Field::Ipv6Dst | Field::Ipv6Ext => Layer::Ipv6,
+            Field::IpProto | Field::IpTtl | Field::IpDscp | Field::IpFrag => Layer::Ip,
             Field::TcpSrc | Field::TcpDst | Field::TcpFlags => Layer::Tcp,
             Field::UdpSrc | Field::UdpDst => Layer::Udp,
             Field::IcmpType | Field::IcmpCode => Layer::Icmp,
@@ -179,7 +193,14 @@ impl Field {
     pub fn is_writable(self) -> bool {
         !matches!(
             self,
-            Field::InPort | Field::EthType | Field::IpProto | Field::TcpFlags | Field::IcmpType | Field::IcmpCode
+            Field::InPort
+                | Field::EthType
+                | Field::IpProto
+                | Field::TcpFlags
+                | Field::IcmpType
+                | Field::IcmpCode
+                | Field::IpFrag
+                | Field::Ipv6Ext
         )
     }
 }

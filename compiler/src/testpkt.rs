@@ -15,9 +15,21 @@
 //! 10.0.0.1 → 10.0.0.2, fd00::1 → fd00::2, TTL/hop limit 64, ports
 //! 1024 → 80, TCP flags ACK, ICMP echo request (8/0, 128/0 over IPv6); the
 //! payload is `payload_len` bytes 0, 1, 2, …
+//!
+//! Fragments and extension headers: `ip.frag` = first sets MF (IPv6: a
+//! Fragment header, offset 0, M set); later puts the packet at offset 1480
+//! (the layer-4 bytes are then just data); tiny is a first fragment cut
+//! inside its layer-4 header (8 bytes of TCP, 4 of UDP, 2 of ICMP).
+//! `ipv6.ext` bits build a chain in RFC 8200 order of 8-byte headers: hop,
+//! dest, route (Segment Routing, no segments left), frag (an atomic fragment
+//! unless `ip.frag` says otherwise), ah (16 bytes); esp or nonext end the
+//! chain before the layer-4 bytes; unrep repeats the Destination Options
+//! header, unseq adds a Hop-by-Hop header last, bad adds a Destination
+//! Options header that runs past the packet (so these imply dest, hop, dest).
 
 use crate::ir::{Field, TestPacket};
 use nfc_runtime::wire::checksum;
+use nfc_runtime::wire::ipv6_ext::{ext, frag, next_header};
 
 const DEFAULT_ETH_TYPE: u16 = 0x88b5;
 
@@ -57,7 +69,8 @@ fn from_fields(fields: &[(Field, u128)], payload_len: usize) -> Vec<u8> {
     let get = |field: Field| fields.iter().rev().find(|(f, _)| *f == field).map(|&(_, v)| v);
     let has = |test: &dyn Fn(Field) -> bool| fields.iter().any(|(f, _)| test(*f));
     let eth_type = get(Field::EthType).map(|v| v as u16);
-    let ipv6 = has(&|f| matches!(f, Field::Ipv6Src | Field::Ipv6Dst)) || eth_type == Some(0x86dd);
+    let ipv6 = has(&|f| matches!(f, Field::Ipv6Src | Field::Ipv6Dst | Field::Ipv6Ext)) || eth_type == Some(0x86dd);
+    let fragment = get(Field::IpFrag).map_or(frag::NONE, |v| v as u8);
     let ipv4 = !ipv6
         && (eth_type == Some(0x0800)
             || has(&|f| {
@@ -110,16 +123,25 @@ fn from_fields(fields: &[(Field, u128)], payload_len: usize) -> Vec<u8> {
         };
     let ttl = get(Field::IpTtl).unwrap_or(64) as u8;
     let dscp = get(Field::IpDscp).unwrap_or(0) as u8;
+    // A tiny first fragment keeps only part of its layer-4 header.
+    let kept = match (fragment == frag::TINY, &l4) {
+        (false, _) | (true, L4::Raw(_)) => segment_len,
+        (true, L4::Tcp) => 8,
+        (true, L4::Udp) => 4,
+        (true, L4::Icmp) => 2,
+    };
     let pseudo = if ipv6 {
         let src = get(Field::Ipv6Src).unwrap_or(0xfd00 << 112 | 1);
         let dst = get(Field::Ipv6Dst).unwrap_or(0xfd00 << 112 | 2);
+        let (first, chain) = ipv6_chain(get(Field::Ipv6Ext).map_or(0, |v| v as u16), fragment, proto, dst);
         packet.extend_from_slice(&0x86ddu16.to_be_bytes());
         let first_word = 6u32 << 28 | u32::from(dscp) << 22;
         packet.extend_from_slice(&first_word.to_be_bytes());
-        packet.extend_from_slice(&(segment_len as u16).to_be_bytes());
-        packet.extend_from_slice(&[proto, ttl]);
+        packet.extend_from_slice(&((chain.len() + kept) as u16).to_be_bytes());
+        packet.extend_from_slice(&[first, ttl]);
         packet.extend_from_slice(&src.to_be_bytes());
         packet.extend_from_slice(&dst.to_be_bytes());
+        packet.extend_from_slice(&chain);
         checksum::pseudo_header_ipv6(src, dst, proto, segment_len as u32)
     } else {
         let src = get(Field::Ipv4Src).unwrap_or(0x0a00_0001) as u32;
@@ -127,8 +149,13 @@ fn from_fields(fields: &[(Field, u128)], payload_len: usize) -> Vec<u8> {
         packet.extend_from_slice(&0x0800u16.to_be_bytes());
         let start = packet.len();
         packet.extend_from_slice(&[0x45, dscp << 2]);
-        packet.extend_from_slice(&((20 + segment_len) as u16).to_be_bytes());
-        packet.extend_from_slice(&[0x12, 0x34, 0x40, 0x00, ttl, proto, 0, 0]);
+        packet.extend_from_slice(&((20 + kept) as u16).to_be_bytes());
+        let flags_offset: [u8; 2] = match fragment {
+            frag::FIRST | frag::TINY => [0x20, 0x00],
+            frag::LATER => [0x00, 0xb9],
+            _ => [0x40, 0x00],
+        };
+        packet.extend_from_slice(&[0x12, 0x34, flags_offset[0], flags_offset[1], ttl, proto, 0, 0]);
         packet.extend_from_slice(&src.to_be_bytes());
         packet.extend_from_slice(&dst.to_be_bytes());
         let sum = checksum::checksum(&packet[start..]);
@@ -171,7 +198,77 @@ fn from_fields(fields: &[(Field, u128)], payload_len: usize) -> Vec<u8> {
         }
         packet[at..at + 2].copy_from_slice(&sum.to_be_bytes());
     }
+    packet.truncate(l4_start + kept);
     packet
+}
+
+/// The extension headers `bits` (and `fragment`) ask for, and the Next
+/// Header naming the first of them; the last names `upper`.
+fn ipv6_chain(bits: u16, fragment: u8, upper: u8, destination: u128) -> (u8, Vec<u8>) {
+    let fragmented = fragment != frag::NONE;
+    let mut headers: Vec<(u8, Vec<u8>)> = Vec::new();
+    let options = |len_units: u8| {
+        let mut header = vec![0u8; (usize::from(len_units) + 1) * 8];
+        header[1] = len_units;
+        header
+    };
+    if bits & ext::HOP != 0 {
+        headers.push((next_header::HOP_BY_HOP, options(0)));
+    }
+    let dest = bits & (ext::DEST | ext::UNREP | ext::BAD) != 0;
+    if dest {
+        headers.push((next_header::DESTINATION_OPTIONS, options(0)));
+    }
+    if bits & ext::UNREP != 0 {
+        headers.push((next_header::DESTINATION_OPTIONS, options(0)));
+    }
+    if bits & ext::ROUTE != 0 {
+        // Segment Routing (type 4), the destination as its one segment, none left.
+        let mut routing = options(2);
+        routing[2] = 4;
+        routing[8..24].copy_from_slice(&destination.to_be_bytes());
+        headers.push((next_header::ROUTING, routing));
+    }
+    if bits & ext::FRAG != 0 || fragmented {
+        let offset_more: u16 = match fragment {
+            frag::FIRST | frag::TINY => 1,
+            frag::LATER => 185 << 3 | 1,
+            _ => 0,
+        };
+        let mut header = vec![0u8; 8];
+        header[2..4].copy_from_slice(&offset_more.to_be_bytes());
+        header[4..8].copy_from_slice(&0x1234u32.to_be_bytes());
+        headers.push((next_header::FRAGMENT, header));
+    }
+    if bits & ext::AH != 0 {
+        let mut header = vec![0u8; 16];
+        header[1] = 2;
+        headers.push((next_header::AH, header));
+    }
+    if bits & ext::UNSEQ != 0 {
+        headers.push((next_header::HOP_BY_HOP, options(0)));
+    }
+    if bits & ext::BAD != 0 {
+        headers.push((next_header::DESTINATION_OPTIONS, options(255)));
+    }
+    let last = if bits & ext::ESP != 0 {
+        next_header::ESP
+    } else if bits & ext::NONEXT != 0 {
+        next_header::NO_NEXT_HEADER
+    } else {
+        upper
+    };
+    let mut chain = Vec::new();
+    for (i, (_, header)) in headers.iter().enumerate() {
+        let mut header = header.clone();
+        header[0] = headers.get(i + 1).map_or(last, |(kind, _)| *kind);
+        if i + 1 == headers.len() && bits & ext::BAD != 0 {
+            // Only its first 8 bytes: the rest would run past the packet anyway.
+            header.truncate(8);
+        }
+        chain.extend_from_slice(&header);
+    }
+    (headers.first().map_or(last, |(kind, _)| *kind), chain)
 }
 
 fn mac(value: u128) -> [u8; 6] {
@@ -214,6 +311,57 @@ mod tests {
         assert!(tcp.syn() && !tcp.ack());
         let expected = tcp.to_header().calc_checksum_ipv6(&ip.header().to_header(), tcp.payload()).unwrap();
         assert_eq!(tcp.checksum(), expected);
+    }
+
+    #[test]
+    fn extension_headers_are_built_in_order_and_tcp_checksums_hold() {
+        use nfc_runtime::Headers;
+        let cases: [(u16, u16, bool); 9] = [
+            (0, 0, true),
+            (ext::HOP, ext::HOP, true),
+            (ext::DEST | ext::ROUTE | ext::FRAG | ext::AH, ext::DEST | ext::ROUTE | ext::FRAG | ext::AH, true),
+            (ext::HOP | ext::DEST | ext::ROUTE, ext::HOP | ext::DEST | ext::ROUTE, true),
+            (ext::UNREP, ext::DEST | ext::UNREP, true),
+            (ext::UNSEQ | ext::DEST, ext::HOP | ext::DEST | ext::UNSEQ, true),
+            (ext::ESP, ext::ESP, false),
+            (ext::HOP | ext::NONEXT, ext::HOP | ext::NONEXT, false),
+            (ext::BAD, ext::DEST | ext::BAD, false),
+        ];
+        for (asked, seen, tcp) in cases {
+            let bytes = fields(&[(Field::Ipv6Ext, asked.into()), (Field::TcpDst, 23)], 5);
+            let h = Headers::parse(&bytes);
+            assert_eq!(h.ipv6_ext(&bytes), Some(seen), "asked {asked:#x}");
+            assert_eq!(h.tcp_dst(&bytes), tcp.then_some(23), "asked {asked:#x}");
+            if !tcp || asked & ext::UNSEQ != 0 {
+                // (etherparse refuses a Hop-by-Hop header that is not first.)
+                continue;
+            }
+            // etherparse walks the same chain to the same TCP header, whose
+            // checksum it recomputes.
+            let packet = SlicedPacket::from_ethernet(&bytes).expect("etherparse accepts it");
+            let Some(NetSlice::Ipv6(ip)) = &packet.net else { panic!("not IPv6") };
+            assert_eq!(ip.payload().ip_number.0, 6);
+            let l4 = h.l4_offset().unwrap();
+            let tcp = etherparse::TcpSlice::from_slice(&bytes[l4..]).unwrap();
+            let expected = tcp.to_header().calc_checksum_ipv6(&ip.header().to_header(), tcp.payload()).unwrap();
+            assert_eq!(tcp.checksum(), expected, "asked {asked:#x}");
+        }
+    }
+
+    #[test]
+    fn fragments_first_tiny_and_later() {
+        use nfc_runtime::Headers;
+        for family in [Field::Ipv4Dst, Field::Ipv6Dst] {
+            for (state, l4) in [(frag::NONE, true), (frag::FIRST, true), (frag::TINY, false), (frag::LATER, false)] {
+                for transport in [Field::TcpDst, Field::UdpDst, Field::IcmpType] {
+                    let bytes = fields(&[(family, 1), (Field::IpFrag, state.into()), (transport, 8)], 12);
+                    let h = Headers::parse(&bytes);
+                    assert_eq!(h.ip_frag(&bytes), Some(state), "{family:?} {transport:?}");
+                    assert_eq!(h.l4_offset().is_some(), l4, "{family:?} {state} {transport:?}");
+                    assert!(h.ip_proto(&bytes).is_some());
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! the same order, and the differential tests check it against the
 //! interpreter like the generated code, so both do the same work.
 
+use nfc::runtime::wire::ipv6_ext::frag;
 use nfc::runtime::{Frame, Headers, NetworkFunction, Outputs, PortId, RuleCounter, TtlOutcome};
 
 const TCP_ACK: u8 = 0x10;
@@ -109,7 +110,7 @@ impl NetworkFunction for Router {
 
 #[derive(Default)]
 pub struct Firewall {
-    counters: [RuleCounter; 8],
+    counters: [RuleCounter; 10],
 }
 
 impl Firewall {
@@ -127,35 +128,44 @@ impl NetworkFunction for Firewall {
         const OUTSIDE: PortId = 1;
         let (len, data) = (frame.len(), frame.data());
         let headers = Headers::parse(data);
-        if headers.tcp_dst(data) == Some(23) {
+        let fragment = headers.ip_frag(data);
+        if fragment == Some(frag::TINY) {
             return self.count(0, len, Outputs::DROP);
         }
+        if input == OUTSIDE && fragment == Some(frag::LATER) {
+            return self.count(1, len, Outputs::DROP);
+        }
+        if headers.tcp_dst(data) == Some(23) {
+            return self.count(2, len, Outputs::DROP);
+        }
         if headers.ip_proto(data) == Some(1) {
-            return self.count(1, len, Outputs::flood(input, 2));
+            return self.count(3, len, Outputs::flood(input, 2));
         }
         if input == INSIDE && headers.ipv4_src(data).is_some_and(|src| src & 0xff00_0000 == 0x0a00_0000) {
-            return self.count(2, len, Outputs::port(OUTSIDE));
+            return self.count(4, len, Outputs::port(OUTSIDE));
         }
         if input == OUTSIDE {
             let dst = headers.ipv4_dst(data);
             let to_services = dst.is_some_and(|d| d & 0xffff_ff00 == 0x0a00_0100);
             if to_services && headers.tcp_dst(data) == Some(22) {
-                return self.count(3, len, Outputs::port(INSIDE));
+                return self.count(5, len, Outputs::port(INSIDE));
             }
             if to_services && headers.tcp_dst(data).is_some_and(|p| (80..=443).contains(&p)) {
-                return self.count(4, len, Outputs::port(INSIDE));
+                return self.count(6, len, Outputs::port(INSIDE));
             }
             let to_inside = dst.is_some_and(|d| d & 0xff00_0000 == 0x0a00_0000);
             if to_inside && headers.tcp_flags(data).is_some_and(|f| f & (TCP_ACK | TCP_SYN) == TCP_ACK) {
-                return self.count(5, len, Outputs::port(INSIDE));
+                return self.count(7, len, Outputs::port(INSIDE));
             }
             if to_inside && headers.udp_src(data) == Some(53) {
-                return self.count(6, len, Outputs::port(INSIDE));
+                return self.count(8, len, Outputs::port(INSIDE));
             }
         }
-        self.count(7, len, Outputs::DROP)
+        self.count(9, len, Outputs::DROP)
     }
     counters!(
+        "tiny_fragments",
+        "later_fragments_in",
         "no_telnet",
         "ping",
         "outbound",

@@ -81,6 +81,8 @@ fn shape(headers: &Headers) -> u64 {
         headers.has_tcp(),
         headers.has_udp(),
         headers.has_icmp(),
+        headers.ip_frag(&[]),
+        headers.ipv6_ext(&[]),
     ))
 }
 
@@ -301,6 +303,12 @@ const SPEC_WORDS: &[&str] = &[
     "udp.src",
     "udp.dst",
     "icmp.type",
+    "ip.frag",
+    "ipv6.ext",
+    "\"tiny\"",
+    "\"later\"",
+    "\"frag/frag\"",
+    "\"bad/bad|unrep\"",
     "\"dec_ttl\"",
     "\"swap_macs\"",
     "\"pop_vlan\"",

@@ -95,6 +95,8 @@ enum Style {
     Ipv6,
     Hex16,
     TcpFlags,
+    Fragment,
+    Ipv6Ext,
     Decimal,
 }
 
@@ -102,7 +104,7 @@ type Getter = fn(&Headers, &[u8]) -> Option<u128>;
 type Presence = fn(&Headers) -> bool;
 
 /// Every field a spec can name, with its getter, in header order.
-const FIELDS: [(&str, Getter, Style); 19] = [
+const FIELDS: [(&str, Getter, Style); 21] = [
     ("eth.dst", |h, d| h.eth_dst(d).map(u128::from), Style::Mac),
     ("eth.src", |h, d| h.eth_src(d).map(u128::from), Style::Mac),
     ("eth.type", |h, d| h.eth_type(d).map(u128::from), Style::Hex16),
@@ -115,6 +117,8 @@ const FIELDS: [(&str, Getter, Style); 19] = [
     ("ip.proto", |h, d| h.ip_proto(d).map(u128::from), Style::Decimal),
     ("ip.ttl", |h, d| h.ip_ttl(d).map(u128::from), Style::Decimal),
     ("ip.dscp", |h, d| h.ip_dscp(d).map(u128::from), Style::Decimal),
+    ("ip.frag", |h, d| h.ip_frag(d).map(u128::from), Style::Fragment),
+    ("ipv6.ext", |h, d| h.ipv6_ext(d).map(u128::from), Style::Ipv6Ext),
     ("tcp.src", |h, d| h.tcp_src(d).map(u128::from), Style::Decimal),
     ("tcp.dst", |h, d| h.tcp_dst(d).map(u128::from), Style::Decimal),
     ("tcp.flags", |h, d| h.tcp_flags(d).map(u128::from), Style::TcpFlags),
@@ -125,6 +129,23 @@ const FIELDS: [(&str, Getter, Style); 19] = [
 ];
 
 const TCP_FLAGS: [&str; 8] = ["fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr"];
+/// `ip.frag` values by number (`wire::ipv6_ext::frag`).
+const FRAGMENT: [&str; 4] = ["none", "first", "tiny", "later"];
+/// `ipv6.ext` bits by position (`wire::ipv6_ext::ext`).
+const IPV6_EXT: [&str; 10] = ["nonext", "esp", "ah", "dest", "frag", "route", "hop", "unrep", "unseq", "bad"];
+
+fn bit_names(names: &[&str], value: u128) -> String {
+    if value == 0 {
+        return "0".to_owned();
+    }
+    names
+        .iter()
+        .enumerate()
+        .filter(|(bit, _)| value & 1 << bit != 0)
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join("|")
+}
 
 fn show(style: Style, value: u128) -> String {
     match style {
@@ -136,13 +157,9 @@ fn show(style: Style, value: u128) -> String {
         Style::Ipv6 => Ipv6Addr::from(value).to_string(),
         Style::Hex16 => format!("{value:#06x}"),
         Style::TcpFlags if value == 0 => "0 (no flags)".to_owned(),
-        Style::TcpFlags => TCP_FLAGS
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| value & 1 << bit != 0)
-            .map(|(_, name)| *name)
-            .collect::<Vec<_>>()
-            .join("|"),
+        Style::TcpFlags => bit_names(&TCP_FLAGS, value),
+        Style::Fragment => FRAGMENT.get(value as usize).map_or_else(|| value.to_string(), |name| (*name).to_owned()),
+        Style::Ipv6Ext => bit_names(&IPV6_EXT, value),
         Style::Decimal => value.to_string(),
     }
 }

@@ -25,9 +25,13 @@ pub(super) fn literal(field: Field, value: u128) -> Literal {
         Field::EthDst | Field::EthSrc => Literal::u64_suffixed(value as u64),
         Field::Ipv4Src | Field::Ipv4Dst => Literal::u32_suffixed(value as u32),
         Field::Ipv6Src | Field::Ipv6Dst => Literal::u128_suffixed(value),
-        Field::EthType | Field::VlanId | Field::TcpSrc | Field::TcpDst | Field::UdpSrc | Field::UdpDst => {
-            Literal::u16_suffixed(value as u16)
-        }
+        Field::EthType
+        | Field::VlanId
+        | Field::TcpSrc
+        | Field::TcpDst
+        | Field::UdpSrc
+        | Field::UdpDst
+        | Field::Ipv6Ext => Literal::u16_suffixed(value as u16),
         Field::InPort
         | Field::VlanPcp
         | Field::IpProto
@@ -35,7 +39,8 @@ pub(super) fn literal(field: Field, value: u128) -> Literal {
         | Field::IpDscp
         | Field::TcpFlags
         | Field::IcmpType
-        | Field::IcmpCode => Literal::u8_suffixed(value as u8),
+        | Field::IcmpCode
+        | Field::IpFrag => Literal::u8_suffixed(value as u8),
     }
 }
 

@@ -2,6 +2,7 @@
 //! integers, ranges, value/mask pairs and named constants.
 
 use crate::ir::{Field, Test};
+use nfc_runtime::wire::ipv6_ext::{ext, frag};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// What a value of `field` looks like, for "expected ..." messages.
@@ -13,6 +14,11 @@ pub fn expected(field: Field) -> &'static str {
         Field::EthType => "an EtherType: a number or ipv4, ipv6, arp, vlan",
         Field::IpProto => "a protocol: a number or tcp, udp, icmp, icmpv6",
         Field::TcpFlags => "TCP flags such as syn, syn|ack or syn/syn|ack (value/mask)",
+        Field::IpFrag => "a fragment state: none, first, tiny or later",
+        Field::Ipv6Ext => {
+            "IPv6 extension-header bits such as frag/frag (value/mask) or hop|dest: \
+             hop, dest, route, frag, ah, esp, nonext, unrep, unseq, bad"
+        }
         Field::InPort => "a port name",
         _ => "an integer, a range low-high or value/mask",
     }
@@ -23,9 +29,14 @@ fn expected_scalar(field: Field) -> &'static str {
     match field {
         Field::Ipv4Src | Field::Ipv4Dst => "an IPv4 address such as 10.0.0.1",
         Field::Ipv6Src | Field::Ipv6Dst => "an IPv6 address such as fd00::1",
-        Field::EthDst | Field::EthSrc | Field::EthType | Field::IpProto | Field::TcpFlags | Field::InPort => {
-            expected(field)
-        }
+        Field::EthDst
+        | Field::EthSrc
+        | Field::EthType
+        | Field::IpProto
+        | Field::TcpFlags
+        | Field::InPort
+        | Field::IpFrag
+        | Field::Ipv6Ext => expected(field),
         _ => "an integer",
     }
 }
@@ -40,6 +51,10 @@ fn named(field: Field, text: &str) -> Option<u128> {
         (Field::IpProto, "tcp") => 6,
         (Field::IpProto, "udp") => 17,
         (Field::IpProto, "icmpv6") => 58,
+        (Field::IpFrag, "none") => u128::from(frag::NONE),
+        (Field::IpFrag, "first") => u128::from(frag::FIRST),
+        (Field::IpFrag, "tiny") => u128::from(frag::TINY),
+        (Field::IpFrag, "later") => u128::from(frag::LATER),
         _ => return None,
     };
     Some(value)
@@ -61,18 +76,37 @@ fn mac(text: &str) -> Option<u128> {
     parts.iter().try_fold(0u128, |acc, p| u8::from_str_radix(p, 16).ok().map(|b| acc << 8 | u128::from(b)))
 }
 
-fn tcp_flags(text: &str) -> Option<u128> {
+const TCP_FLAGS: &[(&str, u16)] = &[
+    ("fin", 0x01),
+    ("syn", 0x02),
+    ("rst", 0x04),
+    ("psh", 0x08),
+    ("ack", 0x10),
+    ("urg", 0x20),
+    ("ece", 0x40),
+    ("cwr", 0x80),
+];
+
+const IPV6_EXT: &[(&str, u16)] = &[
+    ("nonext", ext::NONEXT),
+    ("esp", ext::ESP),
+    ("ah", ext::AH),
+    ("dest", ext::DEST),
+    ("frag", ext::FRAG),
+    ("route", ext::ROUTE),
+    ("hop", ext::HOP),
+    ("unrep", ext::UNREP),
+    ("unseq", ext::UNSEQ),
+    ("bad", ext::BAD),
+];
+
+/// Bit names (or numbers) joined by `|`.
+fn flags(text: &str, names: &[(&str, u16)]) -> Option<u128> {
     text.split('|').try_fold(0u128, |acc, name| {
-        let bit = match name.trim() {
-            "fin" => 0x01,
-            "syn" => 0x02,
-            "rst" => 0x04,
-            "psh" => 0x08,
-            "ack" => 0x10,
-            "urg" => 0x20,
-            "ece" => 0x40,
-            "cwr" => 0x80,
-            other => return integer(other).map(|v| acc | v),
+        let name = name.trim();
+        let bit = match names.iter().find(|(n, _)| *n == name) {
+            Some(&(_, bit)) => u128::from(bit),
+            None => integer(name)?,
         };
         Some(acc | bit)
     })
@@ -84,7 +118,8 @@ pub fn scalar(field: Field, text: &str) -> Result<u128, String> {
         Field::EthDst | Field::EthSrc => mac(text),
         Field::Ipv4Src | Field::Ipv4Dst => text.parse::<Ipv4Addr>().ok().map(|a| u32::from(a).into()),
         Field::Ipv6Src | Field::Ipv6Dst => text.parse::<Ipv6Addr>().ok().map(u128::from),
-        Field::TcpFlags => tcp_flags(text),
+        Field::TcpFlags => flags(text, TCP_FLAGS),
+        Field::Ipv6Ext => flags(text, IPV6_EXT),
         _ => named(field, text).or_else(|| integer(text)),
     };
     let value =
@@ -142,7 +177,7 @@ pub fn test(field: Field, text: &str) -> Result<Test, String> {
         }
         return Ok(Test::Masked { value, mask });
     }
-    if field != Field::TcpFlags {
+    if !matches!(field, Field::TcpFlags | Field::Ipv6Ext) {
         if let Some((low, high)) = text.split_once('-') {
             let (low, high) = (scalar(field, low)?, scalar(field, high)?);
             if low > high {
@@ -167,6 +202,18 @@ mod tests {
         assert_eq!(test(Field::TcpDst, "1000-2000"), Ok(Test::Range { low: 1000, high: 2000 }));
         assert_eq!(test(Field::TcpFlags, "syn/syn|ack"), Ok(Test::Masked { value: 2, mask: 0x12 }));
         assert_eq!(prefix(Field::Ipv4Dst, "0.0.0.0/0"), Ok((0, 0)));
+    }
+
+    #[test]
+    fn fragment_states_and_extension_header_bits() {
+        assert_eq!(test(Field::IpFrag, "tiny"), Ok(Test::Masked { value: 2, mask: 3 }));
+        assert_eq!(test(Field::IpFrag, "first-later"), Ok(Test::Range { low: 1, high: 3 }));
+        assert_eq!(test(Field::Ipv6Ext, "frag/frag"), Ok(Test::Masked { value: 0x10, mask: 0x10 }));
+        assert_eq!(test(Field::Ipv6Ext, "hop|dest"), Ok(Test::Masked { value: 0x48, mask: 0x3ff }));
+        assert_eq!(test(Field::Ipv6Ext, "bad/bad|unrep"), Ok(Test::Masked { value: 0x200, mask: 0x280 }));
+        assert_eq!(test(Field::Ipv6Ext, "0"), Ok(Test::Masked { value: 0, mask: 0x3ff }));
+        assert!(test(Field::Ipv6Ext, "hbh").unwrap_err().contains("hop, dest, route"));
+        assert!(test(Field::IpFrag, "second").unwrap_err().contains("none, first, tiny or later"));
     }
 
     #[test]
