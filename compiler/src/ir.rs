@@ -215,7 +215,8 @@ pub struct Condition {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Test {
     /// `field & mask == value` (exact match: mask = full; prefix: leading ones).
-    /// Invariant: `value & !mask == 0`, `mask != 0`.
+    /// Invariant: `value & !mask == 0`; `mask == 0` only for a /0 prefix,
+    /// which holds whenever the field is present.
     Masked { value: u128, mask: u128 },
     /// `low <= field <= high`. Invariant: `low <= high`.
     Range { low: u128, high: u128 },

@@ -49,6 +49,8 @@ fn condition(condition: &Condition) -> TokenStream {
     let field = condition.field;
     let read = read(field);
     let test = match condition.test {
+        // A /0 prefix: the field is there.
+        Test::Masked { mask: 0, .. } => return quote! { ::core::option::Option::is_some(&#read) },
         Test::Masked { value, mask } if mask == field.full_mask() => {
             let value = literal(field, value);
             quote! { v == #value }

@@ -145,7 +145,9 @@ pub fn prefix(field: Field, text: &str) -> Result<(u128, u8), String> {
     }
     let key = scalar(field, address)
         .map_err(|_| format!("found `{address}`, expected {} for `{}`", expected(field), field.path()))?;
-    let host_mask = if length == 0 { field.full_mask() } else { field.full_mask() >> length };
+    // The bits past the prefix: none for a full-length prefix (a shift by the
+    // whole width of a u128 would overflow).
+    let host_mask = field.full_mask().checked_shr(length).unwrap_or(0);
     if key & host_mask != 0 {
         return Err(format!("found `{text}` with host bits set, expected a prefix whose bits past /{length} are zero"));
     }
@@ -153,14 +155,13 @@ pub fn prefix(field: Field, text: &str) -> Result<(u128, u8), String> {
 }
 
 /// A match on a field: exact value, prefix, range `low-high` or `value/mask`.
+/// A /0 prefix is mask 0: it holds for every packet that has the field (an
+/// IPv4 or IPv6 header), as `nw_dst=0.0.0.0/0` does in OpenFlow.
 pub fn test(field: Field, text: &str) -> Result<Test, String> {
     let full = field.full_mask();
     match field {
         Field::Ipv4Src | Field::Ipv4Dst | Field::Ipv6Src | Field::Ipv6Dst => {
             let (key, length) = prefix(field, text)?;
-            if length == 0 {
-                return Err(format!("found `{text}`, a /0 prefix matches everything: leave the field out"));
-            }
             let mask = full & !(full.checked_shr(u32::from(length)).unwrap_or(0));
             return Ok(Test::Masked { value: key, mask });
         }
@@ -214,6 +215,28 @@ mod tests {
         assert_eq!(test(Field::Ipv6Ext, "0"), Ok(Test::Masked { value: 0, mask: 0x3ff }));
         assert!(test(Field::Ipv6Ext, "hbh").unwrap_err().contains("hop, dest, route"));
         assert!(test(Field::IpFrag, "second").unwrap_err().contains("none, first, tiny or later"));
+    }
+
+    #[test]
+    fn prefixes_of_every_edge_length() {
+        let v4 = |text| test(Field::Ipv4Dst, text);
+        assert_eq!(v4("0.0.0.0/0"), Ok(Test::Masked { value: 0, mask: 0 }));
+        assert_eq!(v4("128.0.0.0/1"), Ok(Test::Masked { value: 1 << 31, mask: 1 << 31 }));
+        assert_eq!(v4("10.0.0.2/31"), Ok(Test::Masked { value: 0x0a00_0002, mask: 0xffff_fffe }));
+        assert_eq!(v4("10.0.0.3/32"), Ok(Test::Masked { value: 0x0a00_0003, mask: 0xffff_ffff }));
+        assert!(v4("10.0.0.3/31").unwrap_err().contains("host bits set"));
+        assert!(v4("0.0.0.1/0").unwrap_err().contains("host bits set"));
+        let v6 = |text| test(Field::Ipv6Src, text);
+        let fd01 = 0xfd00u128 << 112 | 1;
+        assert_eq!(v6("::/0"), Ok(Test::Masked { value: 0, mask: 0 }));
+        assert_eq!(v6("8000::/1"), Ok(Test::Masked { value: 1 << 127, mask: 1 << 127 }));
+        assert_eq!(v6("fd00::/127"), Ok(Test::Masked { value: fd01 - 1, mask: u128::MAX - 1 }));
+        assert_eq!(v6("fd00::1/128"), Ok(Test::Masked { value: fd01, mask: u128::MAX }));
+        assert_eq!(v6("fd00::1"), Ok(Test::Masked { value: fd01, mask: u128::MAX }));
+        assert!(v6("fd00::1/127").unwrap_err().contains("host bits set"));
+        assert!(v6("fd00::/129").unwrap_err().contains("at most 128"));
+        assert_eq!(prefix(Field::Ipv6Dst, "fd00::1/128"), Ok((fd01, 128)));
+        assert_eq!(prefix(Field::Ipv4Dst, "10.0.0.1/32"), Ok((0x0a00_0001, 32)));
     }
 
     #[test]
