@@ -9,6 +9,7 @@
 //! counter (packets and bytes), in the order of `counter_names`.
 
 pub mod bridge;
+pub mod firewall;
 
 use nfc::runtime::{NetworkFunction, Outputs, PortId, RuleCounter};
 

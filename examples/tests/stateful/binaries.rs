@@ -21,3 +21,12 @@ fn bridge_runs_on_the_model() {
     // The model sends one source address on every port: learned once, then moving.
     assert!(out.contains("rule learn/new: 1 packets"), "{out}");
 }
+
+#[test]
+fn stateful_firewall_runs_on_the_model() {
+    // The model's frames all go 10.0.0.1:1024 -> 10.0.0.2:80 on every port:
+    // one flow, opened from inside, whose "replies" from outside are spoofs.
+    let out = run_on_the_model(env!("CARGO_BIN_EXE_stateful_firewall"), 3000);
+    assert!(out.contains("port inside: rx 3000 packets"), "{out}");
+    assert!(out.contains("rule drop/unsolicited: "), "{out}");
+}

@@ -4,4 +4,5 @@
 
 mod binaries;
 mod bridge;
+mod firewall;
 mod support;

@@ -143,3 +143,54 @@ pub fn seen(data: &[u8]) -> Seen {
         payload,
     }
 }
+
+/// An ICMPv4 error from `from` to `to` quoting the IP packet of `original`
+/// (an Ethernet frame): its header and the first `quote` bytes after it
+/// at most.
+pub fn icmp_error(from: Host, to: Host, kind: Icmpv4Type, original: &[u8], quote: usize) -> Vec<u8> {
+    let ip = &original[14..];
+    let header_len = usize::from(ip[0] & 0x0f) * 4;
+    let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
+    let quoted = &ip[..total.min(header_len + quote)];
+    let builder = PacketBuilder::ethernet2(from.mac, to.mac).ipv4(from.ip, to.ip, 64).icmpv4(kind);
+    let mut out = Vec::new();
+    builder.write(&mut out, quoted).unwrap();
+    out
+}
+
+/// Destination unreachable, port unreachable (RFC 792 code 3).
+pub fn port_unreachable() -> Icmpv4Type {
+    Icmpv4Type::DestinationUnreachable(etherparse::icmpv4::DestUnreachableHeader::Port)
+}
+
+/// A TCP segment over IPv6 between two addresses.
+pub fn tcp6(src_mac: [u8; 6], dst_mac: [u8; 6], src: u128, dst: u128, ports: (u16, u16), flags: Flags) -> Vec<u8> {
+    let mut builder = PacketBuilder::ethernet2(src_mac, dst_mac)
+        .ipv6(src.to_be_bytes(), dst.to_be_bytes(), 64)
+        .tcp(ports.0, ports.1, 1, 1000);
+    if flags.syn {
+        builder = builder.syn();
+    }
+    if flags.ack {
+        builder = builder.ack(1);
+    }
+    if flags.rst {
+        builder = builder.rst();
+    }
+    let mut out = Vec::new();
+    builder.write(&mut out, &[]).unwrap();
+    out
+}
+
+/// An ARP request (RFC 826) from `from` for `target`, broadcast.
+pub fn arp_request(from: Host, target: [u8; 4]) -> Vec<u8> {
+    let mut out = BROADCAST.to_vec();
+    out.extend_from_slice(&from.mac);
+    out.extend_from_slice(&[0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 1]);
+    out.extend_from_slice(&from.mac);
+    out.extend_from_slice(&from.ip);
+    out.extend_from_slice(&[0; 6]);
+    out.extend_from_slice(&target);
+    out.resize(60, 0);
+    out
+}

@@ -5,8 +5,9 @@
 //! What counts as the "ports" ([`FlowKey::from_headers`]):
 //! - TCP and UDP: source and destination port.
 //! - ICMP and ICMPv6 echo request and reply (types 8/0 and 128/129): the
-//!   identifier as both ports, so a request and its reply are each other's
-//!   reverse (RFC 5508 calls the identifier the "query identifier").
+//!   identifier (RFC 5508's "query identifier") as the source port of a
+//!   request and the destination port of a reply, the other port 0: a reply
+//!   is its request's reverse, while a request the other way is another flow.
 //! - Any other protocol carried directly by IP (GRE, ESP, SCTP...): ports 0,
 //!   a flow per address pair and protocol.
 //! - No key at all (`None`) when the ports cannot be read: ICMP messages
@@ -68,6 +69,17 @@ pub fn is_icmp_echo(protocol: u8, icmp_type: u8) -> bool {
     }
 }
 
+/// The ports of an ICMP echo message with identifier `id`: `(id, 0)` for a
+/// request, `(0, id)` for a reply; `None` for other messages.
+#[inline]
+pub fn echo_ports(protocol: u8, icmp_type: u8, id: u16) -> Option<(u16, u16)> {
+    match (protocol, icmp_type) {
+        (ip_protocol::ICMP, ICMP_ECHO_REQUEST) | (ip_protocol::ICMPV6, ICMPV6_ECHO_REQUEST) => Some((id, 0)),
+        (ip_protocol::ICMP, ICMP_ECHO_REPLY) | (ip_protocol::ICMPV6, ICMPV6_ECHO_REPLY) => Some((0, id)),
+        _ => None,
+    }
+}
+
 /// The identifier of an ICMP echo message (bytes 4-5 of the message), when
 /// the frame holds it.
 #[inline]
@@ -100,11 +112,10 @@ impl FlowKey {
             ip_protocol::TCP => (headers.tcp_src(data)?, headers.tcp_dst(data)?),
             ip_protocol::UDP => (headers.udp_src(data)?, headers.udp_dst(data)?),
             ip_protocol::ICMP | ip_protocol::ICMPV6 => {
-                if !headers.has_icmp() || !is_icmp_echo(protocol, headers.icmp_type(data)?) {
+                if !headers.has_icmp() {
                     return None;
                 }
-                let id = icmp_echo_id(headers, data)?;
-                (id, id)
+                echo_ports(protocol, headers.icmp_type(data)?, icmp_echo_id(headers, data)?)?
             }
             // IPv6 extension headers: the transport protocol is further in.
             0 | 43 | 44 | 60 if headers.has_ipv6() => return None,

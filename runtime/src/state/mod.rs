@@ -9,6 +9,9 @@
 //! - [`FlowTable`]: a map with idle expiry built from the two, and
 //!   [`LearningTable`], its learn/lookup form (a bridge's MAC table).
 //! - [`FlowKey`]: the 5-tuple, with a symmetric form.
+//! - [`TcpState`] and [`FlowTimeouts`]: TCP phases and per-kind idle timeouts.
+//! - [`ConnTracker`]: connection tracking for a stateful firewall, with
+//!   ICMP errors about tracked flows ([`quoted_flow`]) let in.
 //!
 //! Every table has an explicit, counted behaviour when full (refuse or
 //! evict, chosen per use and documented there), never a panic and never an
@@ -16,17 +19,25 @@
 //! that goes backwards is taken as the latest time seen.
 
 mod allocator;
+mod conntrack;
 mod error;
 mod flow_key;
 mod flow_table;
 mod hash_index;
 mod key;
 mod learning;
+mod related;
+mod tcp_state;
+mod timeouts;
 
 pub use allocator::{IndexAllocator, MAX_CAPACITY, MAX_CLASSES};
+pub use conntrack::{is_neighbor_discovery, ConnTracker, Direction, Verdict};
 pub use error::StateError;
-pub use flow_key::{icmp_echo_id, ipv4_mapped, ipv4_of, is_icmp_echo, FlowKey};
+pub use flow_key::{echo_ports, icmp_echo_id, ipv4_mapped, ipv4_of, is_icmp_echo, FlowKey};
 pub use flow_table::{EntryId, FlowTable, Full, Inserted, TableStats};
 pub use hash_index::HashIndex;
 pub use key::{random_seed, KeyHasher, TableKey};
 pub use learning::{Learned, LearningTable};
+pub use related::{is_icmp_error, outer_ip_end, quoted_flow, QuotedFlow, QUOTE_OFFSET};
+pub use tcp_state::{is_opening_syn, is_reset, TcpPhase, TcpState};
+pub use timeouts::{class, FlowTimeouts};
