@@ -2,6 +2,7 @@
 //! run it with the reference interpreter on any backend the runtime has.
 #![forbid(unsafe_code)]
 
+mod check;
 mod new_crate;
 
 use clap::{Parser, Subcommand};
@@ -32,22 +33,35 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         nfc_path: Option<PathBuf>,
     },
-    /// Report every error and warning in a spec.
-    Check { spec: PathBuf },
-    /// Print the Rust code generated for a spec.
-    Expand { spec: PathBuf },
+    /// Report every error and warning in specs.
+    Check {
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+        /// `json`: one JSON object per line on stdout, for editors and CI.
+        #[arg(long, value_enum, default_value = "human")]
+        message_format: check::MessageFormat,
+    },
+    /// Print the Rust code generated for specs.
+    Expand {
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+    },
     /// Run the test cases kept in specs, with the reference interpreter.
     Test {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
     },
     /// Run a spec with the reference interpreter, without compiling it:
-    /// the runtime's options follow the spec (`nfc run SPEC --help`), e.g.
+    /// the options are a deployment binary's (`nfc run SPEC --help` names
+    /// the spec's ports), e.g.
     /// `nfc run router.toml --pcap-in lan=in.pcap --pcap-out wan=out.pcap`.
-    // `--help` after the spec is the runtime's, which knows the ports.
+    // `--help` after the spec goes to the runtime, which knows the ports.
     #[command(disable_help_flag = true)]
     Run {
-        spec: PathBuf,
+        /// Print help; after SPEC, with the spec's ports.
+        #[arg(short, long)]
+        help: bool,
+        spec: Option<PathBuf>,
         /// Options of the deployment binary: a backend and its ports.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         options: Vec<std::ffi::OsString>,
@@ -83,30 +97,29 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Check { spec } => match load(&spec) {
-            Some(checked) => {
-                println!(
-                    "{}: ok ({} rules, {} tables, {} test cases)",
-                    spec.display(),
-                    checked.spec.rules.len(),
-                    checked.spec.tables.len(),
-                    checked.spec.tests.len()
-                );
-                ExitCode::SUCCESS
-            }
-            None => ExitCode::FAILURE,
-        },
-        Command::Expand { spec } => match load(&spec) {
-            Some(checked) => {
+        Command::Check { specs, message_format } => {
+            // Every spec is checked, even after one failed.
+            let failed = specs.iter().filter(|spec| !check::check(spec, message_format)).count();
+            exit_code(failed == 0)
+        }
+        Command::Expand { specs } => {
+            let mut ok = true;
+            for spec in &specs {
+                let Some(checked) = load(spec) else {
+                    ok = false;
+                    continue;
+                };
+                if specs.len() > 1 {
+                    println!("// {}", spec.display());
+                }
                 let tokens = nfc_compiler::codegen::generate(&checked.spec);
                 match syn::parse2::<syn::File>(tokens.clone()) {
                     Ok(file) => print!("{}", prettyplease::unparse(&file)),
                     Err(_) => println!("{tokens}"),
                 }
-                ExitCode::SUCCESS
             }
-            None => ExitCode::FAILURE,
-        },
+            exit_code(ok)
+        }
         Command::Test { specs } => {
             let (mut passed, mut failed) = (0, 0);
             for path in &specs {
@@ -123,13 +136,24 @@ fn main() -> ExitCode {
                 failed += failures.len();
             }
             println!("{passed} passed, {failed} failed");
-            if failed == 0 {
+            exit_code(failed == 0)
+        }
+        Command::Run { help, spec: None, .. } => {
+            let about = "Runs SPEC with the reference interpreter, without compiling it. The options are those\n\
+                of the deployment binary compiled from SPEC; `nfc run SPEC --help` names its ports.\n";
+            if help {
+                let options = nfc_runtime::app::command("SPEC", &[], "nfc run SPEC").render_long_help();
+                print!("{about}\n{options}");
                 ExitCode::SUCCESS
             } else {
-                ExitCode::FAILURE
+                eprint!("error: nfc run needs a SPEC\n\nUsage: nfc run SPEC [OPTIONS]\n\n{about}");
+                ExitCode::from(2)
             }
         }
-        Command::Run { spec, options } => {
+        Command::Run { help, spec: Some(spec), mut options } => {
+            if help {
+                options.insert(0, "--help".into());
+            }
             let Some(checked) = load(&spec) else { return ExitCode::FAILURE };
             let ports: Vec<&str> = checked.spec.ports.iter().map(|port| port.name.as_str()).collect();
             let program = format!("nfc run {}", spec.display());
@@ -151,6 +175,14 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn exit_code(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -106,7 +106,76 @@ fn run_shows_the_runtime_options_under_the_spec_name() {
     let (ok, stdout, _) = nfc(&["run", "nf-specs/router.toml", "--help"]);
     assert!(ok);
     assert!(stdout.contains("Usage: nfc run nf-specs/router.toml"), "{stdout}");
-    assert!(stdout.contains("--pcap-in"), "{stdout}");
+    assert!(stdout.contains("Runs the network function `router` (ports lan (0), wan (1), dmz (2))"), "{stdout}");
+    for backend in ["software 82599 model", "--pci ADDR per port", "--iface NAME per port", "--pcap-in PORT=FILE"] {
+        assert!(stdout.contains(backend), "{backend}: {stdout}");
+    }
+}
+
+#[test]
+fn run_help_works_without_a_spec_and_run_without_one_is_a_usage_error() {
+    let (ok, stdout, stderr) = nfc(&["run", "--help"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Usage: nfc run SPEC [OPTIONS]"), "{stdout}");
+    assert!(stdout.contains("--pcap-in <PORT=FILE>"), "{stdout}");
+    assert!(stdout.contains("`nfc run SPEC --help` names its ports"), "{stdout}");
+    let (ok, _, stderr) = nfc(&["run"]);
+    assert!(!ok);
+    assert!(stderr.contains("error: nfc run needs a SPEC"), "{stderr}");
+}
+
+#[test]
+fn check_and_expand_take_several_specs_and_report_each() {
+    let (ok, stdout, stderr) =
+        nfc(&["check", "nf-specs/nop.toml", "compiler/tests/ui/every_error_at_once.toml", "nf-specs/router.toml"]);
+    assert!(!ok, "one spec is broken");
+    assert!(stdout.contains("nf-specs/nop.toml: ok (1 rules, 0 tables, 3 test cases)"), "{stdout}");
+    assert!(stdout.contains("nf-specs/router.toml: ok (1 rules, 1 tables, 6 test cases)"), "{stdout}");
+    assert!(stderr.contains("every_error_at_once.toml: 8 error(s)"), "{stderr}");
+    let (ok, stdout, _) = nfc(&["expand", "nf-specs/nop.toml", "nf-specs/router.toml"]);
+    assert!(ok);
+    assert!(stdout.contains("// nf-specs/nop.toml") && stdout.contains("// nf-specs/router.toml"), "{stdout}");
+    assert!(stdout.contains("pub struct Nop") && stdout.contains("pub struct Router"), "{stdout}");
+}
+
+#[test]
+fn check_emits_json_lines_for_editors_and_ci() {
+    let (ok, stdout, stderr) = nfc(&[
+        "check",
+        "--message-format",
+        "json",
+        "compiler/tests/ui/every_error_at_once.toml",
+        "nf-specs/router.toml",
+    ]);
+    assert!(!ok);
+    assert!(stderr.is_empty(), "everything goes to stdout as JSON: {stderr}");
+    let lines: Vec<serde_json::Value> =
+        stdout.lines().map(|line| serde_json::from_str(line).expect("each line is one JSON object")).collect();
+    assert_eq!(lines.len(), 8 + 1 + 1, "8 diagnostics and a summary per spec: {stdout}");
+    assert_eq!(
+        lines[2],
+        serde_json::json!({
+            "type": "diagnostic",
+            "severity": "error",
+            "file": "compiler/tests/ui/every_error_at_once.toml",
+            "line": 7,
+            "column": 23,
+            "message": "found range `53-21`, expected low <= high",
+        })
+    );
+    assert_eq!(
+        lines[8],
+        serde_json::json!({
+            "type": "summary", "file": "compiler/tests/ui/every_error_at_once.toml", "ok": false, "errors": 8, "warnings": 0,
+        })
+    );
+    assert_eq!(
+        lines[9],
+        serde_json::json!({
+            "type": "summary", "file": "nf-specs/router.toml", "ok": true, "errors": 0, "warnings": 0,
+            "rules": 1, "tables": 1, "tests": 6,
+        })
+    );
 }
 
 #[test]

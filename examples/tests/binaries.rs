@@ -36,6 +36,17 @@ fn wrong_arguments_say_what_was_expected() {
 }
 
 #[test]
+fn help_names_the_ports_and_every_backend() {
+    let output = Command::new(env!("CARGO_BIN_EXE_nop")).arg("--help").output().expect("nop runs");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("Runs the network function `nop` (ports left (0), right (1))"), "{help}");
+    for backend in ["software 82599 model", "--pci ADDR per port", "--iface NAME per port", "--pcap-in PORT=FILE"] {
+        assert!(help.contains(backend), "{backend}: {help}");
+    }
+}
+
+#[test]
 fn a_missing_interface_is_one_clear_error() {
     let (code, stderr) = nop(&["--iface", "nfc-nope0", "--iface", "nfc-nope1"]);
     assert_eq!(code, 1);

@@ -29,9 +29,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+// `about` names the function, its ports and the backends: see `command`.
 #[derive(Parser, Debug)]
 #[command(
-    about = "Runs this network function on 82599 NICs, Linux interfaces, capture files, or (by default) the software 82599 model.",
     after_help = "Ports are numbered in the spec's order and may be named by name or number in PORT=FILE.\nStop with Ctrl-C (SIGINT) or SIGTERM: the final summary lists every rule counter."
 )]
 struct Options {
@@ -90,8 +90,7 @@ where
     N: NetworkFunction,
     I: IntoIterator<Item = OsString>,
 {
-    let command = Options::command().bin_name(program.to_owned());
-    let matches = command.get_matches_from(std::iter::once(OsString::from(program)).chain(args));
+    let matches = command(name, ports, program).get_matches_from(std::iter::once(OsString::from(program)).chain(args));
     let options = Options::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match run(name, ports, &mut nf, &options) {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,6 +99,25 @@ where
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line of a deployment binary, its help naming the function,
+/// its ports (none given: "its spec's ports") and every backend.
+pub fn command(name: &str, ports: &[&str], program: &str) -> clap::Command {
+    let ports = if ports.is_empty() {
+        "its spec's ports".to_owned()
+    } else {
+        let numbered: Vec<String> = ports.iter().enumerate().map(|(i, port)| format!("{port} ({i})")).collect();
+        format!("ports {}", numbered.join(", "))
+    };
+    let about = format!(
+        "Runs the network function `{name}` ({ports}) on one backend:\n  \
+         (default)               the software 82599 model, generated traffic (--packets, --frame-size)\n  \
+         --pci ADDR per port     82599 NICs (root, hugepages)\n  \
+         --iface NAME per port   Linux interfaces, AF_PACKET mapped rings (root or CAP_NET_RAW)\n  \
+         --pcap-in PORT=FILE     capture files: pcap or pcapng in, pcap out (--pcap-out PORT=FILE)"
+    );
+    Options::command().bin_name(program.to_owned()).about(about)
 }
 
 fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Options) -> Result<(), String> {
