@@ -10,6 +10,7 @@
 
 pub mod bridge;
 pub mod firewall;
+pub mod nat;
 
 use nfc::runtime::{NetworkFunction, Outputs, PortId, RuleCounter};
 

@@ -30,3 +30,11 @@ fn stateful_firewall_runs_on_the_model() {
     assert!(out.contains("port inside: rx 3000 packets"), "{out}");
     assert!(out.contains("rule drop/unsolicited: "), "{out}");
 }
+
+#[test]
+fn nat_runs_on_the_model() {
+    // The model's frames are not addressed to the router's MACs.
+    let out = run_on_the_model(env!("CARGO_BIN_EXE_nat"), 3000);
+    assert!(out.contains("port outside: rx 3000 packets"), "{out}");
+    assert!(out.contains("rule drop/not_for_us: 6000 packets"), "{out}");
+}

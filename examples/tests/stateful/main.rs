@@ -5,4 +5,5 @@
 mod binaries;
 mod bridge;
 mod firewall;
+mod nat;
 mod support;

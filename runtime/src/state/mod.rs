@@ -12,6 +12,8 @@
 //! - [`TcpState`] and [`FlowTimeouts`]: TCP phases and per-kind idle timeouts.
 //! - [`ConnTracker`]: connection tracking for a stateful firewall, with
 //!   ICMP errors about tracked flows ([`quoted_flow`]) let in.
+//! - [`Napt`]: source NAPT (RFC 3022) with port ranges, ICMP error
+//!   translation, RFC 4787/5382/5508 behaviour.
 //!
 //! Every table has an explicit, counted behaviour when full (refuse or
 //! evict, chosen per use and documented there), never a panic and never an
@@ -26,6 +28,7 @@ mod flow_table;
 mod hash_index;
 mod key;
 mod learning;
+mod nat;
 mod related;
 mod tcp_state;
 mod timeouts;
@@ -38,6 +41,7 @@ pub use flow_table::{EntryId, FlowTable, Full, Inserted, TableStats};
 pub use hash_index::HashIndex;
 pub use key::{random_seed, KeyHasher, TableKey};
 pub use learning::{Learned, LearningTable};
+pub use nat::{Endpoint, ExternalRange, Napt, NatConfig, NatStats, Translation};
 pub use related::{is_icmp_error, outer_ip_end, quoted_flow, QuotedFlow, QUOTE_OFFSET};
 pub use tcp_state::{is_opening_syn, is_reset, TcpPhase, TcpState};
 pub use timeouts::{class, FlowTimeouts};
