@@ -89,7 +89,7 @@ fn every_packet_is_accounted_for_and_every_transmitted_byte_is_the_nfs() {
     let pool = frame_pool();
 
     let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(PORTS), 0x3_0000_0000));
-    let model = Model::new(PORTS, Arc::clone(&memory), ModelConfig::default());
+    let model = Model::new(PORTS, &memory, ModelConfig::default());
     let devices =
         (0..PORTS).map(|p| Device::init_with(model.registers(p), Timeouts::default()).expect("init")).collect();
     let mut pipeline = Pipeline::new(devices, memory).expect("pipeline");

@@ -157,3 +157,35 @@ fn dma_memory_that_cannot_be_had_is_a_clear_error() {
     assert_eq!(error.to_string(), "needs 524288 free 2 MiB hugepage(s), and the kernel has fewer: as root, run `echo 524288 > /proc/sys/vm/nr_hugepages`");
     assert!(start.elapsed() < Duration::from_secs(1));
 }
+
+/// SIGTERM (and SIGINT, the same handler) mid-run on the model: the run
+/// stops, the driver stops every port before its DMA memory is released
+/// (the model backend then offers frames and would report any DMA into the
+/// released memory, exit 1), the summary is printed, exit 0.
+#[test]
+fn a_signal_stops_the_run_and_the_device_before_memory_is_released() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nop"))
+        .args(["--packets", "1000000000", "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("nop runs");
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+    assert!(sent.success());
+    let start = Instant::now();
+    let output = loop {
+        if child.try_wait().expect("wait").is_some() {
+            break child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("nop did not stop within 10 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stdout.contains("nop: stopped after"), "{stdout}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

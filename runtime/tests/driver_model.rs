@@ -4,7 +4,10 @@ use nfc_runtime::backend::Backend;
 use nfc_runtime::dma::DmaMemory;
 use nfc_runtime::driver::{Device, DriverError, Pipeline, Timeouts, RING_SIZE};
 use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
-use nfc_runtime::regs::{dca_txctrl, tdwbal, RegisterAccess, DCA_TXCTRL, RDT, TDWBAH, TDWBAL};
+use nfc_runtime::regs::{
+    ctrl, dca_txctrl, rxctrl, rxdctl, status, tdwbal, txdctl, RegisterAccess, CTRL, DCA_TXCTRL, RDBAH, RDBAL, RDLEN,
+    RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDWBAH, TDWBAL, TXDCTL,
+};
 use nfc_runtime::{Frame, Outputs, PortId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,12 +16,12 @@ const PHYS: u64 = 0x2_0000_0000;
 
 fn quick() -> Timeouts {
     let t = Duration::from_millis(50);
-    Timeouts { reset: t, eeprom: t, dma_init: t, link: t, queue_enable: t }
+    Timeouts { reset: t, eeprom: t, dma_init: t, link: t, queue_enable: t, stop: t }
 }
 
 fn setup(ports: usize, config: ModelConfig) -> (Arc<Model>, Pipeline<ModelRegisters>) {
     let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(ports), PHYS));
-    let model = Model::new(ports, Arc::clone(&memory), config);
+    let model = Model::new(ports, &memory, config);
     let devices = (0..ports).map(|p| Device::init_with(model.registers(p), quick()).expect("init")).collect();
     let pipeline = Pipeline::new(devices, memory).expect("pipeline");
     assert_eq!(model.violations(), Vec::<String>::new());
@@ -148,7 +151,7 @@ fn overload_accounts_for_every_packet() {
 #[test]
 fn reset_that_never_completes_fails_init_naming_the_step() {
     let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
-    let model = Model::new(1, memory, ModelConfig { reset_never_completes: true, ..ModelConfig::default() });
+    let model = Model::new(1, &memory, ModelConfig { reset_never_completes: true, ..ModelConfig::default() });
     let start = Instant::now();
     let error = Device::init_with(model.registers(0), quick()).err().expect("init must fail");
     assert!(matches!(error, DriverError::Timeout { step: "finish global reset", .. }), "{error}");
@@ -159,7 +162,7 @@ fn reset_that_never_completes_fails_init_naming_the_step() {
 #[test]
 fn link_that_never_comes_up_fails_init_naming_the_step() {
     let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
-    let model = Model::new(1, memory, ModelConfig { link_never_up: true, ..ModelConfig::default() });
+    let model = Model::new(1, &memory, ModelConfig { link_never_up: true, ..ModelConfig::default() });
     let error = Device::init_with(model.registers(0), quick()).err().expect("init must fail");
     assert_eq!(error.to_string(), "82599 did not bring the link up within 50 ms (datasheet 4.6.4)");
 }
@@ -167,7 +170,7 @@ fn link_that_never_comes_up_fails_init_naming_the_step() {
 #[test]
 fn vanished_device_is_reported_not_waited_for() {
     let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
-    let model = Model::new(1, memory, ModelConfig::default());
+    let model = Model::new(1, &memory, ModelConfig::default());
     model.vanish(0);
     let error = Device::init_with(model.registers(0), quick()).err().expect("init must fail");
     assert!(matches!(error, DriverError::Vanished { .. }));
@@ -181,7 +184,7 @@ fn vanished_device_is_reported_not_waited_for() {
 #[test]
 fn the_model_catches_a_tail_write_on_a_disabled_queue() {
     let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
-    let model = Model::new(1, memory, ModelConfig::default());
+    let model = Model::new(1, &memory, ModelConfig::default());
     let device = Device::init_with(model.registers(0), quick()).expect("init");
     let _ = device;
     model.registers(0).write(RDT.at(0), 5);
@@ -297,7 +300,7 @@ fn the_model_ignores_and_reports_a_misaligned_head_write_back_address() {
 #[test]
 fn head_write_back_relaxed_ordering_is_on_after_reset_and_off_on_every_queue() {
     let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
-    let fresh = Model::new(1, memory, ModelConfig::default());
+    let fresh = Model::new(1, &memory, ModelConfig::default());
     assert_eq!(fresh.registers(0).read(DCA_TXCTRL.at(5)), dca_txctrl::RESET);
     assert!(dca_txctrl::TX_DESC_WB_RO_EN.is_set(dca_txctrl::RESET));
     let (model, _pipeline) = setup(3, ModelConfig::default());
@@ -348,4 +351,62 @@ fn the_model_reports_rdt_moving_backwards() {
     let violations = model.violations();
     assert_eq!(violations.len(), 1, "{violations:?}");
     assert!(violations[0].contains("RDT moved backwards"), "{violations:?}");
+}
+
+/// Dropping the pipeline (any way a run ends) stops every port before the
+/// DMA memory goes: receive off, queues disabled, master disable. Frames
+/// that arrive afterwards are never written anywhere; a device left running
+/// would DMA into the released memory, which the model reports.
+#[test]
+fn dropping_the_pipeline_stops_every_port_before_its_memory_goes() {
+    let (model, mut pipeline) = setup(2, ModelConfig::default());
+    let frames: Vec<_> = (0..300).map(|i| frame(i, 0)).collect();
+    run(&model, &mut pipeline, &mut cross, 0, &frames);
+    // Frames waiting in the device when the run ends.
+    for f in &frames[..20] {
+        model.inject(1, f);
+    }
+    drop(pipeline);
+    for port in 0..2 {
+        let regs = model.registers(port);
+        assert!(!rxctrl::RXEN.is_set(regs.read(RXCTRL)), "port {port}: receive still on");
+        assert!(!rxdctl::ENABLE.is_set(regs.read(RXDCTL.at(0))), "port {port}: receive queue still on");
+        for queue in 0..2 {
+            assert!(!txdctl::ENABLE.is_set(regs.read(TXDCTL.at(queue))), "port {port}: transmit queue {queue} on");
+        }
+        assert!(ctrl::MASTER_DISABLE.is_set(regs.read(CTRL)), "port {port}: still a bus master");
+        assert!(!status::MASTER_ENABLE_STATUS.is_set(regs.read(STATUS)), "port {port}: master requests pending");
+    }
+    for f in &frames[20..40] {
+        model.inject(0, f);
+        model.inject(1, f);
+    }
+    model.step();
+    assert_eq!(model.violations(), Vec::<String>::new());
+}
+
+/// The model's rule alone: a device still receiving when the driver's DMA
+/// memory is released is a violation (and the frame goes nowhere).
+#[test]
+fn the_model_reports_dma_after_the_memory_is_released() {
+    // The receive queue is set up by hand, as a driver that never stops
+    // its device would leave it, and the memory released under it.
+    let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(1), PHYS));
+    let model = Model::new(1, &memory, ModelConfig::default());
+    let device = Device::init_with(model.registers(0), quick()).expect("init");
+    let regs = model.registers(0);
+    regs.write(RDBAL.at(0), PHYS as u32);
+    regs.write(RDBAH.at(0), (PHYS >> 32) as u32);
+    regs.write(RDLEN.at(0), (RING_SIZE * 16) as u32);
+    regs.write(SRRCTL.at(0), 2);
+    regs.set_bits(RXDCTL.at(0), rxdctl::ENABLE);
+    regs.write(RDT.at(0), RING_SIZE as u32 - 1);
+    regs.set_bits(RXCTRL, rxctrl::RXEN);
+    std::mem::forget(device);
+    drop(memory);
+    model.inject(0, &frame(1, 0));
+    model.step();
+    let violations = model.violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].contains("after the driver released its DMA memory"), "{violations:?}");
 }

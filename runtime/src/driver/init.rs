@@ -3,6 +3,7 @@
 use super::error::DriverError;
 use crate::regs::*;
 use crate::regs::{Field, Register, RegisterAccess};
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 /// Upper bounds of every wait during init. The datasheet gives minimum
@@ -15,6 +16,9 @@ pub struct Timeouts {
     pub dma_init: Duration,
     pub link: Duration,
     pub queue_enable: Duration,
+    /// Stopping: for the frames already queued to leave, for a queue to
+    /// read back disabled, and for bus-master requests to drain.
+    pub stop: Duration,
 }
 
 impl Default for Timeouts {
@@ -26,15 +30,25 @@ impl Default for Timeouts {
             // Optics and link partners can take seconds to train.
             link: Duration::from_secs(10),
             queue_enable: Duration::from_millis(1000),
+            stop: Duration::from_millis(100),
         }
     }
 }
 
 /// One initialised 82599 port: link up, statistics cleared, receive and
 /// transmit units configured but no queue enabled yet.
+///
+/// Dropping it stops every DMA of the device (`stop`), so whatever way a
+/// run ends (end of input, a signal, an error, a panic) the device is quiet
+/// before the DMA memory it was given is released.
 pub struct Device<R: RegisterAccess> {
     pub(super) regs: R,
     pub(super) timeouts: Timeouts,
+    /// Receive queue 0 was enabled.
+    rx_enabled: Cell<bool>,
+    /// Transmit queues 0..tx_queues were enabled.
+    tx_queues: Cell<u32>,
+    stopped: Cell<bool>,
 }
 
 /// RXPBSIZE/TXPBSIZE hold the buffer size in KiB at bits 10..20 (8.2.3.8.9).
@@ -55,7 +69,8 @@ impl<R: RegisterAccess> Device<R> {
     }
 
     pub fn init_with(regs: R, timeouts: Timeouts) -> Result<Device<R>, DriverError> {
-        let device = Device { regs, timeouts };
+        let device =
+            Device { regs, timeouts, rx_enabled: Cell::new(false), tx_queues: Cell::new(0), stopped: Cell::new(false) };
         if device.regs.read(STATUS) == u32::MAX {
             return Err(DriverError::Vanished { step: "start initialisation" });
         }
@@ -156,6 +171,7 @@ impl<R: RegisterAccess> Device<R> {
         srrctl = srrctl::DESCTYPE.set(srrctl, 0b001);
         srrctl |= srrctl::DROP_EN.mask();
         self.regs.write(SRRCTL.at(0), srrctl);
+        self.rx_enabled.set(true);
         self.regs.set_bits(RXDCTL.at(0), rxdctl::ENABLE);
         self.wait(RXDCTL.at(0), rxdctl::ENABLE, true, self.timeouts.queue_enable, "enable receive queue 0", "4.6.7.1")?;
         // 4.6.7.1: hand all but one descriptor to the device (RDT == RDH means empty).
@@ -182,6 +198,7 @@ impl<R: RegisterAccess> Device<R> {
         // 8.2.3.11.2: relaxed ordering lets head write-backs land out of
         // order, so the head in memory could go backwards; it is on after reset.
         self.regs.clear_bits(DCA_TXCTRL.at(queue), dca_txctrl::TX_DESC_WB_RO_EN);
+        self.tx_queues.set(self.tx_queues.get().max(queue + 1));
         self.regs.set_bits(TXDCTL.at(queue), txdctl::ENABLE);
         self.wait(
             TXDCTL.at(queue),
@@ -191,6 +208,52 @@ impl<R: RegisterAccess> Device<R> {
             "enable a transmit queue",
             "4.6.8.1",
         )
+    }
+
+    /// Stops every DMA of the port, whatever state it is in: receive off,
+    /// receive queue disabled (4.6.7.1), what the transmit queues hold sent
+    /// (bounded) and the queues disabled (4.6.8.1), then master disable
+    /// (5.2.5.3.2), each wait bounded by `Timeouts::stop`. Every step runs
+    /// even if an earlier one timed out; the first error is returned. Once
+    /// stopped, later calls do nothing.
+    pub fn stop(&self) -> Result<(), DriverError> {
+        if self.stopped.replace(true) {
+            return Ok(());
+        }
+        let limit = self.timeouts.stop;
+        let mut first_error = None;
+        let mut keep = |result: Result<(), DriverError>| {
+            if let Err(error) = result {
+                first_error.get_or_insert(error);
+            }
+        };
+        self.regs.clear_bits(RXCTRL, rxctrl::RXEN);
+        if self.rx_enabled.get() {
+            self.regs.clear_bits(RXDCTL.at(0), rxdctl::ENABLE);
+            // 4.6.7.1: the bit clears once the queue's pending DMA is done;
+            // then wait ~100 us more before releasing its memory.
+            keep(self.wait(RXDCTL.at(0), rxdctl::ENABLE, false, limit, "disable receive queue 0", "4.6.7.1"));
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        for queue in 0..self.tx_queues.get() {
+            // Let what the driver queued leave before the queue goes off.
+            keep(self.wait_until(limit, "send what a transmit queue held", "4.6.8.1", || {
+                let (head, tail) = (self.regs.read(TDH.at(queue)), self.regs.read(TDT.at(queue)));
+                (head != u32::MAX).then_some(head == tail)
+            }));
+            self.regs.clear_bits(TXDCTL.at(queue), txdctl::ENABLE);
+            keep(self.wait(TXDCTL.at(queue), txdctl::ENABLE, false, limit, "disable a transmit queue", "4.6.8.1"));
+        }
+        self.regs.set_bits(CTRL, ctrl::MASTER_DISABLE);
+        keep(self.wait(
+            STATUS,
+            status::MASTER_ENABLE_STATUS,
+            false,
+            limit,
+            "complete its pending bus-master requests",
+            "5.2.5.3.2",
+        ));
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Poll `field` of `reg` until it reads `set`, for at most `limit`.
@@ -203,19 +266,39 @@ impl<R: RegisterAccess> Device<R> {
         step: &'static str,
         section: &'static str,
     ) -> Result<(), DriverError> {
+        self.wait_until(limit, step, section, || {
+            let value = self.regs.read(reg);
+            (value != u32::MAX).then(|| field.is_set(value) == set)
+        })
+    }
+
+    /// Poll `done` (None: the device read all ones) until true, for at most `limit`.
+    fn wait_until(
+        &self,
+        limit: Duration,
+        step: &'static str,
+        section: &'static str,
+        done: impl Fn() -> Option<bool>,
+    ) -> Result<(), DriverError> {
         let start = Instant::now();
         loop {
-            let value = self.regs.read(reg);
-            if value == u32::MAX {
-                return Err(DriverError::Vanished { step });
-            }
-            if field.is_set(value) == set {
-                return Ok(());
+            match done() {
+                None => return Err(DriverError::Vanished { step }),
+                Some(true) => return Ok(()),
+                Some(false) => {}
             }
             if start.elapsed() >= limit {
                 return Err(DriverError::Timeout { step, section, waited_ms: limit.as_millis() as u64 });
             }
             std::thread::sleep(Duration::from_micros(100));
         }
+    }
+}
+
+impl<R: RegisterAccess> Drop for Device<R> {
+    fn drop(&mut self) {
+        // Errors were reported by an explicit `stop` if there was one; here
+        // the device is stopped as well as it can be.
+        let _ = self.stop();
     }
 }

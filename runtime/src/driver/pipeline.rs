@@ -65,7 +65,24 @@ impl<R: RegisterAccess> Pipeline<R> {
         }
         let write_back = rings_bytes(ports);
         let buffers = memory.take_buffers(write_back + write_back_bytes(ports), BUFFER_SIZE, ports * RING_SIZE);
-        let mut agents = Vec::with_capacity(ports);
+        let mut pipeline = Pipeline {
+            missed: (0..ports).map(|_| Cell::new(0)).collect(),
+            clock: Clock::start(),
+            stats: vec![PortStats::default(); ports],
+            devices,
+            memory,
+            buffers,
+            agents: Vec::with_capacity(ports),
+        };
+        // On an error the pipeline is dropped, which stops every device
+        // before the DMA memory goes.
+        pipeline.start(write_back)?;
+        Ok(pipeline)
+    }
+
+    fn start(&mut self, write_back: usize) -> Result<(), DriverError> {
+        let ports = self.devices.len();
+        let memory = &self.memory;
         for input in 0..ports {
             let layout = Layout {
                 rx_ring: input * RING_BYTES,
@@ -75,7 +92,7 @@ impl<R: RegisterAccess> Pipeline<R> {
             };
             // Descriptor i of every ring points at buffer i, for ever.
             for index in 0..RING_SIZE {
-                let phys = buffers.phys_addr(layout.first_buffer + index);
+                let phys = self.buffers.phys_addr(layout.first_buffer + index);
                 let rx = memory.words(layout.rx_ring + index * DESCRIPTOR_BYTES, 2);
                 rx[0].store(phys, Ordering::Relaxed);
                 rx[1].store(0, Ordering::Relaxed);
@@ -85,26 +102,30 @@ impl<R: RegisterAccess> Pipeline<R> {
                     tx[1].store(0, Ordering::Relaxed);
                 }
             }
-            for (output, device) in devices.iter().enumerate() {
+            for (output, device) in self.devices.iter().enumerate() {
                 let ring = memory.phys_addr(layout.tx_rings[output]);
                 let head = memory.phys_addr(layout.head_write_back[output]);
                 device.enable_tx_queue(input as u32, ring, RING_SIZE as u32, head)?;
             }
-            agents.push(Agent::new(input as PortId, layout));
+            self.agents.push(Agent::new(input as PortId, layout));
         }
         // Receive last, so nothing arrives before every ring is ready.
-        for (agent, device) in agents.iter().zip(&devices) {
+        for (agent, device) in self.agents.iter().zip(&self.devices) {
             device.enable_rx_queue(memory.phys_addr(agent.layout.rx_ring), RING_SIZE as u32, BUFFER_SIZE)?;
         }
-        Ok(Pipeline {
-            missed: (0..ports).map(|_| Cell::new(0)).collect(),
-            clock: Clock::start(),
-            stats: vec![PortStats::default(); ports],
-            devices,
-            memory,
-            buffers,
-            agents,
-        })
+        Ok(())
+    }
+
+    /// Stops every device (`Device::stop`); the first error, if any.
+    fn stop(&self) -> Result<(), DriverError> {
+        let mut first_error = Ok(());
+        for device in &self.devices {
+            let result = device.stop();
+            if first_error.is_ok() {
+                first_error = result;
+            }
+        }
+        first_error
     }
 
     pub fn device(&self, port: usize) -> &Device<R> {
@@ -147,6 +168,12 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
         Ok(total)
     }
 
+    /// Stops every device: nothing is received or sent after this, and no
+    /// device DMA reaches the memory once the pipeline is dropped.
+    fn shutdown(&mut self) -> Result<(), BackendError> {
+        self.stop().map_err(|error| BackendError(format!("stopping the 82599s: {error}")))
+    }
+
     fn stats(&self) -> Vec<PortStats> {
         let mut stats = self.stats.clone();
         for (port, device) in self.devices.iter().enumerate() {
@@ -155,5 +182,14 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
             stats[port].missed = self.missed[port].get();
         }
         stats
+    }
+}
+
+impl<R: RegisterAccess> Drop for Pipeline<R> {
+    fn drop(&mut self) {
+        // Every device stops before the DMA memory (a later field) is
+        // released, whatever way the run ended; `Device`'s own drop would
+        // too, but the order must not hang on field order.
+        let _ = self.stop();
     }
 }

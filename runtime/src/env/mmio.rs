@@ -1,19 +1,24 @@
 //! Registers through a memory-mapped BAR: volatile 32-bit accesses.
 
+use super::pci::BusMaster;
 use crate::regs::{Register, RegisterAccess};
 use std::ptr::NonNull;
 
+/// One device's BAR0. Dropping it turns the device's bus mastering off
+/// (after the driver stopped the device, `driver::Device` drops first) and
+/// unmaps the registers, so no DMA can follow the release of DMA memory.
 pub struct Mmio {
     base: NonNull<u8>,
     len: usize,
+    bus_master: BusMaster,
 }
 
 impl Mmio {
     /// # Safety
     /// `base` must be a live mapping of `len` bytes of a device's registers,
     /// owned by the returned value (it unmaps it on drop).
-    pub(super) unsafe fn new(base: NonNull<u8>, len: usize) -> Mmio {
-        Mmio { base, len }
+    pub(super) unsafe fn new(base: NonNull<u8>, len: usize, bus_master: BusMaster) -> Mmio {
+        Mmio { base, len, bus_master }
     }
 
     #[inline]
@@ -45,6 +50,7 @@ impl RegisterAccess for Mmio {
 
 impl Drop for Mmio {
     fn drop(&mut self) {
+        self.bus_master.disable();
         // SAFETY: the mapping this value owns, unmapped once.
         unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
     }

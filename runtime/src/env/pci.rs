@@ -4,7 +4,7 @@
 use super::mmio::Mmio;
 use super::EnvError;
 use std::fmt;
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 use std::path::PathBuf;
@@ -61,6 +61,24 @@ impl fmt::Display for PciAddress {
 pub struct PciDevice {
     address: PciAddress,
     directory: PathBuf,
+    config: File,
+}
+
+/// The bus-master bit of a device's PCI command register, turned off by
+/// `disable` (the registers' `Mmio` does it when dropped).
+pub(super) struct BusMaster {
+    config: File,
+}
+
+impl BusMaster {
+    /// Clears Bus Master Enable: the device can no longer start a DMA.
+    pub(super) fn disable(&self) {
+        let mut command = [0u8; 2];
+        if self.config.read_exact_at(&mut command, COMMAND).is_ok() {
+            let command = u16::from_le_bytes(command) & !BUS_MASTER;
+            let _ = self.config.write_all_at(&command.to_le_bytes(), COMMAND);
+        }
+    }
 }
 
 impl PciDevice {
@@ -105,7 +123,7 @@ impl PciDevice {
         config
             .write_all_at(&command.to_le_bytes(), COMMAND)
             .map_err(|e| EnvError(format!("cannot enable bus mastering on {address}: {e}")))?;
-        Ok(PciDevice { address, directory })
+        Ok(PciDevice { address, directory, config })
     }
 
     pub fn address(&self) -> PciAddress {
@@ -114,6 +132,10 @@ impl PciDevice {
 
     /// BAR0, the register space (datasheet 9.3.6.1), mapped for volatile access.
     pub fn map_registers(&self) -> Result<Mmio, EnvError> {
+        let bus_master =
+            self.config.try_clone().map(|config| BusMaster { config }).map_err(|e| {
+                EnvError(format!("cannot keep the PCI configuration space of {} open: {e}", self.address))
+            })?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -138,7 +160,7 @@ impl PciDevice {
         }
         let base = NonNull::new(base as *mut u8).expect("mmap never returns null on success");
         // SAFETY: a live mapping of `len` bytes of the device's registers, handed to Mmio to own.
-        Ok(unsafe { Mmio::new(base, len) })
+        Ok(unsafe { Mmio::new(base, len, bus_master) })
     }
 }
 

@@ -52,7 +52,10 @@ const BURST: usize = 32;
 
 pub struct ModelBackend {
     model: Arc<Model>,
-    pipeline: Pipeline<ModelRegisters>,
+    /// The driver; gone after `shutdown`, which releases its DMA memory.
+    pipeline: Option<Pipeline<ModelRegisters>>,
+    /// The driver's statistics when it shut down.
+    final_stats: Vec<PortStats>,
     wire: Wire,
     idle: bool,
     polls: u64,
@@ -116,7 +119,7 @@ impl ModelBackend {
             record_latency: traffic.record_latency,
             ..ModelConfig::default()
         };
-        let model = Model::new(traffic.ports, Arc::clone(&memory), config);
+        let model = Model::new(traffic.ports, &memory, config);
         let devices = (0..traffic.ports).map(|p| Device::init(model.registers(p))).collect::<Result<Vec<_>, _>>()?;
         let pipeline = Pipeline::new(devices, memory)?;
         let sizes = if traffic.frame_sizes.is_empty() { vec![60] } else { traffic.frame_sizes.clone() };
@@ -132,8 +135,16 @@ impl ModelBackend {
             started: std::time::Instant::now(),
             offered: vec![0; traffic.ports],
         };
-        let mut backend =
-            ModelBackend { model, pipeline, wire, idle: false, polls: 0, driver_time: None, device: None };
+        let mut backend = ModelBackend {
+            model,
+            pipeline: Some(pipeline),
+            final_stats: Vec::new(),
+            wire,
+            idle: false,
+            polls: 0,
+            driver_time: None,
+            device: None,
+        };
         if traffic.threaded {
             let stop = Arc::new(AtomicBool::new(false));
             let exhausted = Arc::new(AtomicBool::new(false));
@@ -199,10 +210,13 @@ fn udp_frame(size: usize) -> Vec<u8> {
 
 impl Backend for ModelBackend {
     fn port_count(&self) -> usize {
-        self.pipeline.port_count()
+        self.model.ports()
     }
 
     fn poll<N: NetworkFunction>(&mut self, nf: &mut N) -> Result<usize, BackendError> {
+        let Some(pipeline) = &mut self.pipeline else {
+            return Err(BackendError("the model backend was shut down".into()));
+        };
         let inline = self.device.is_none();
         // An idle poll only means "finished" if the wire was already empty
         // when it began: the device thread may still be filling the ring.
@@ -214,11 +228,11 @@ impl Backend for ModelBackend {
         let processed = match &mut self.driver_time {
             Some(total) => {
                 let start = std::time::Instant::now();
-                let processed = self.pipeline.poll(nf)?;
+                let processed = pipeline.poll(nf)?;
                 *total += start.elapsed();
                 processed
             }
-            None => self.pipeline.poll(nf)?,
+            None => pipeline.poll(nf)?,
         };
         if inline {
             self.model.step();
@@ -228,17 +242,41 @@ impl Backend for ModelBackend {
         // (so before the run can finish), not on every poll.
         self.polls += 1;
         if processed == 0 || self.polls.is_multiple_of(256) {
-            let violations = self.model.violations();
-            if !violations.is_empty() {
-                return Err(BackendError(format!("the 82599 model caught the driver: {}", violations.join("; "))));
-            }
+            self.check()?;
         }
         self.idle = processed == 0 && drained_before;
         Ok(processed)
     }
 
     fn stats(&self) -> Vec<PortStats> {
-        self.pipeline.stats()
+        match &self.pipeline {
+            Some(pipeline) => pipeline.stats(),
+            None => self.final_stats.clone(),
+        }
+    }
+
+    /// Lets the model send what the driver queued, stops the driver, and
+    /// drops it, releasing its DMA memory. Then frames arrive on every port
+    /// and the model steps: a device the driver left running would DMA into
+    /// the released memory, which the model reports.
+    fn shutdown(&mut self) -> Result<(), BackendError> {
+        let Some(mut pipeline) = self.pipeline.take() else { return Ok(()) };
+        if self.device.is_none() {
+            // In line, nothing else moves the frames the driver queued.
+            self.model.step();
+        }
+        let stopped = pipeline.shutdown();
+        self.final_stats = pipeline.stats();
+        // From here the model is stepped in line only, so the check below
+        // does not race a step that still holds the memory.
+        self.stop_device_thread();
+        drop(pipeline);
+        for port in 0..self.model.ports() {
+            self.model.inject(port, &udp_frame(60));
+        }
+        self.model.step();
+        stopped?;
+        self.check()
     }
 
     fn finished(&self) -> bool {
@@ -250,11 +288,29 @@ impl Backend for ModelBackend {
     }
 }
 
-impl Drop for ModelBackend {
-    fn drop(&mut self) {
+impl ModelBackend {
+    /// The model's violations so far, as an error.
+    fn check(&self) -> Result<(), BackendError> {
+        let violations = self.model.violations();
+        if violations.is_empty() {
+            return Ok(());
+        }
+        Err(BackendError(format!("the 82599 model caught the driver: {}", violations.join("; "))))
+    }
+}
+
+impl ModelBackend {
+    fn stop_device_thread(&mut self) {
         if let Some((handle, stop, _)) = self.device.take() {
             stop.store(true, Ordering::Relaxed);
             let _ = handle.join();
         }
+    }
+}
+
+impl Drop for ModelBackend {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+        self.stop_device_thread();
     }
 }

@@ -32,12 +32,21 @@ fn descriptor<'m>(
 }
 
 /// Move waiting frames into receive descriptors between RDH and RDT.
-pub(super) fn receive(state: &mut PortState, memory: &DmaMemory) {
+pub(super) fn receive(state: &mut PortState, memory: Option<&DmaMemory>) {
     let enabled =
         rxctrl::RXEN.is_set(state.get(RXCTRL.offset)) && rxdctl::ENABLE.is_set(state.get(RXDCTL.at(0).offset));
-    if !enabled || state.vanished {
+    if !enabled || state.vanished || !state.bus_master() || state.wire.is_empty() {
         return;
     }
+    if state.get(RDH.at(0).offset) == state.get(RDT.at(0).offset) {
+        return;
+    }
+    let Some(memory) = state.dma(memory, "a received frame was written to its descriptor's buffer") else {
+        // The frames are lost, as on a card writing into freed memory.
+        state.missed += state.wire.len() as u32;
+        state.wire.clear();
+        return;
+    };
     let ring = u64::from(state.get(RDBAL.at(0).offset)) | u64::from(state.get(RDBAH.at(0).offset)) << 32;
     let count = state.ring_count(RDLEN.at(0).offset);
     if count == 0 {
@@ -79,8 +88,8 @@ pub(super) fn receive(state: &mut PortState, memory: &DmaMemory) {
 }
 
 /// Send every descriptor between TDH and TDT of every enabled queue.
-pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
-    if !dmatxctl::TE.is_set(state.get(DMATXCTL.offset)) || state.vanished {
+pub(super) fn transmit(state: &mut PortState, memory: Option<&DmaMemory>) {
+    if !dmatxctl::TE.is_set(state.get(DMATXCTL.offset)) || state.vanished || !state.bus_master() {
         return;
     }
     for queue in 0..TXDCTL.count {
@@ -95,6 +104,13 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
         }
         let write_back =
             u64::from(state.get(TDWBAL.at(queue).offset)) | u64::from(state.get(TDWBAH.at(queue).offset)) << 32;
+        let tail = state.get(TDT.at(queue).offset);
+        let mut head = state.get(TDH.at(queue).offset);
+        let in_flight = state.head_in_flight[queue as usize].is_some();
+        if head == tail && !in_flight {
+            continue;
+        }
+        let Some(memory) = state.dma(memory, "a transmit descriptor was read") else { return };
         // A write-back overtaken by a later one (relaxed ordering) lands
         // after the driver has had a poll to read the newer head.
         if let Some((address, late, steps)) = state.head_in_flight[queue as usize].take() {
@@ -105,8 +121,6 @@ pub(super) fn transmit(state: &mut PortState, memory: &DmaMemory) {
             }
         }
         let relaxed = dca_txctrl::TX_DESC_WB_RO_EN.is_set(state.get(DCA_TXCTRL.at(queue).offset));
-        let tail = state.get(TDT.at(queue).offset);
-        let mut head = state.get(TDH.at(queue).offset);
         while head != tail {
             let Some(words) = descriptor(state, memory, ring, head) else { return };
             let (buffer, command) = (words[0].load(Ordering::Acquire), words[1].load(Ordering::Acquire));

@@ -17,7 +17,7 @@ pub use backend::{ModelBackend, ModelFault, TrafficConfig};
 use crate::dma::DmaMemory;
 use crate::regs::{Register, RegisterAccess};
 use registers::PortState;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// Faults and limits of the modelled device.
 #[derive(Clone, Copy, Debug)]
@@ -48,21 +48,30 @@ impl Default for ModelConfig {
 }
 
 pub struct Model {
-    memory: Arc<DmaMemory>,
+    /// The driver's DMA memory. The model holds no claim on it: like a card,
+    /// it reaches the memory only while the driver keeps it, and any DMA
+    /// after the driver released it is a violation (a driver must stop the
+    /// device first).
+    memory: Weak<DmaMemory>,
     ports: Vec<Mutex<PortState>>,
 }
 
 impl Model {
-    pub fn new(ports: usize, memory: Arc<DmaMemory>, config: ModelConfig) -> Arc<Model> {
+    pub fn new(ports: usize, memory: &Arc<DmaMemory>, config: ModelConfig) -> Arc<Model> {
         let clock = config.record_latency.then(|| Arc::new(latency::LatencyClock::new(ports)));
         Arc::new(Model {
-            memory,
+            memory: Arc::downgrade(memory),
             ports: (0..ports).map(|port| Mutex::new(PortState::new(config, port, clock.clone()))).collect(),
         })
     }
 
     fn port(&self, port: usize) -> MutexGuard<'_, PortState> {
         self.ports[port].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Number of ports.
+    pub fn ports(&self) -> usize {
+        self.ports.len()
     }
 
     /// The register file of one port, as the driver sees it.
@@ -93,10 +102,14 @@ impl Model {
 
     /// Run the DMA engines of every port until they have nothing left to do.
     pub fn step(&self) {
+        let memory = self.memory.upgrade();
         for port in &self.ports {
             let mut state = port.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            engine::receive(&mut state, &self.memory);
-            engine::transmit(&mut state, &self.memory);
+            if memory.is_none() {
+                state.check_stopped_before_release();
+            }
+            engine::receive(&mut state, memory.as_deref());
+            engine::transmit(&mut state, memory.as_deref());
         }
     }
 
@@ -147,6 +160,7 @@ impl RegisterAccess for ModelRegisters {
     }
 
     fn write(&self, reg: Register, value: u32) {
-        self.model.port(self.port).write(reg.offset, value, &self.model.memory)
+        let memory = self.model.memory.upgrade();
+        self.model.port(self.port).write(reg.offset, value, memory.as_deref())
     }
 }

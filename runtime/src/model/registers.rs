@@ -39,6 +39,8 @@ pub(super) struct PortState {
     pub head_in_flight: Vec<Option<(u64, u32, u8)>>,
     /// Queues already reported for writing heads back with relaxed ordering.
     pub relaxed_head_reported: Vec<bool>,
+    /// DMA into released memory was reported.
+    released_dma_reported: bool,
 }
 
 /// TDWBAL's low two bits are Head_WB_En and a reserved bit (8.2.3.9.11).
@@ -75,6 +77,7 @@ impl PortState {
             head_written_back: vec![None; TDWBAL.count as usize],
             head_in_flight: vec![None; TDWBAL.count as usize],
             relaxed_head_reported: vec![false; TDWBAL.count as usize],
+            released_dma_reported: false,
         };
         state.load_reset_values();
         state
@@ -142,7 +145,7 @@ impl PortState {
         }
     }
 
-    pub fn write(&mut self, offset: u32, value: u32, memory: &DmaMemory) {
+    pub fn write(&mut self, offset: u32, value: u32, memory: Option<&DmaMemory>) {
         if self.vanished {
             return;
         }
@@ -154,7 +157,11 @@ impl PortState {
             if ctrl::RST.is_set(value) {
                 self.resetting = true;
             }
-            return;
+            // 5.2.5.3.2: with master disable set the device issues no new
+            // DMA, and once nothing is pending STATUS says so (at once here).
+            let master_enabled = !ctrl::MASTER_DISABLE.is_set(value);
+            self.set(STATUS.offset, status::MASTER_ENABLE_STATUS.set(self.get(STATUS.offset), master_enabled as u32));
+            return self.set(offset, ctrl::RST.set(value, 0));
         }
         if offset == AUTOC.offset {
             if autoc::RESTART_AN.is_set(value) && !self.config.link_never_up {
@@ -227,13 +234,47 @@ impl PortState {
         self.set(offset, value);
     }
 
+    /// Whether the device may issue DMA: not after master disable (5.2.5.3.2).
+    pub fn bus_master(&self) -> bool {
+        !ctrl::MASTER_DISABLE.is_set(self.get(CTRL.offset))
+    }
+
+    /// Called once the driver's DMA memory is gone: a device still able to
+    /// DMA (bus master, with receive or any transmit queue enabled) would
+    /// write the next frame into freed memory, whether or not one arrives.
+    pub fn check_stopped_before_release(&mut self) {
+        let receiving =
+            rxctrl::RXEN.is_set(self.get(RXCTRL.offset)) || rxdctl::ENABLE.is_set(self.get(RXDCTL.at(0).offset));
+        let transmitting = (0..TXDCTL.count).any(|q| txdctl::ENABLE.is_set(self.get(TXDCTL.at(q).offset)));
+        if !self.vanished && self.bus_master() && (receiving || transmitting) {
+            let what = if receiving { "receive" } else { "a transmit queue" };
+            let _ = self.dma(None, &format!("the device still had {what} enabled, bus master on,"));
+        }
+    }
+
+    /// The driver's DMA memory for a DMA the device is about to make; if the
+    /// driver released it without stopping the device first, that is a
+    /// violation (reported once) and the DMA goes nowhere.
+    pub fn dma<'m>(&mut self, memory: Option<&'m DmaMemory>, what: &str) -> Option<&'m DmaMemory> {
+        if memory.is_none() && !self.released_dma_reported {
+            self.released_dma_reported = true;
+            self.violation(format!(
+                "{what} after the driver released its DMA memory: the device was still running (stop receive, disable the queues and the bus master first, 4.6.7.1, 4.6.8.1, 5.2.5.3.2)"
+            ));
+        }
+        memory
+    }
+
     pub fn ring_count(&self, len_offset: u32) -> u32 {
         self.get(len_offset) / 16
     }
 
     /// A ring's base and length must describe 128-byte aligned memory the
     /// device can reach (8.2.3.8.1, 8.2.3.8.3).
-    fn ring(&self, memory: &DmaMemory, low: u32, high: u32, len: u32) -> Result<(), String> {
+    fn ring(&self, memory: Option<&DmaMemory>, low: u32, high: u32, len: u32) -> Result<(), String> {
+        let Some(memory) = memory else {
+            return Err("after the driver released its DMA memory".into());
+        };
         let base = u64::from(self.get(low)) | u64::from(self.get(high)) << 32;
         let bytes = self.get(len);
         if bytes == 0 || !bytes.is_multiple_of(128) {
