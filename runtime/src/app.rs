@@ -59,6 +59,10 @@ struct Options {
     /// No per-second stats lines.
     #[arg(long)]
     quiet: bool,
+    /// Software model: run its DMA engines in a thread of their own beside the driver, as a NIC runs beside
+    /// the CPU (by default they alternate with the driver in one thread, which a busy machine cannot starve).
+    #[arg(long)]
+    model_thread: bool,
     /// Software model: play a hardware fault (for testing deployments).
     #[arg(long, value_name = "FAULT", hide_short_help = true)]
     model_fault: Option<FaultOption>,
@@ -146,12 +150,15 @@ fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Opt
         ports: ports.len(),
         frame_sizes: options.frame_size.clone(),
         packets_per_port: Some(options.packets),
-        threaded: true,
+        threaded: options.model_thread,
         fault,
         rate_pps: None,
         record_latency: false,
     };
-    let backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
+    let mut backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
+    if !options.model_thread {
+        backend.time_driver();
+    }
     run.drive(backend, nf, "the software 82599 model")
 }
 
@@ -251,5 +258,8 @@ impl Run<'_> {
             println!("  rule {counter}: {} packets, {} bytes", value.packets, value.bytes);
         }
         println!("  transmitted {tx} packets: {:.2} Mpps on average", tx as f64 / seconds.max(1e-9) / 1e6);
+        if let Some(note) = backend.rate_note() {
+            println!("  {note}");
+        }
     }
 }

@@ -55,6 +55,13 @@ pub trait Backend {
         false
     }
 
+    /// What the run's packet rate measures, when it is not simply the
+    /// forwarding rate of the ports (the software model says whose limit it
+    /// is, and what the driver alone costs); printed with the summary.
+    fn rate_note(&self) -> Option<String> {
+        None
+    }
+
     /// Flush anything buffered (pcap writers, pending transmit descriptors)
     /// before the process exits.
     fn shutdown(&mut self) -> Result<(), BackendError> {
