@@ -130,7 +130,7 @@ impl NatRouter {
     }
 
     #[inline]
-    fn from_inside(&mut self, frame: &mut Frame<'_>, len: usize) -> Outputs {
+    fn outbound(&mut self, frame: &mut Frame<'_>, len: usize) -> Outputs {
         let headers = Headers::parse(frame.data());
         let data = frame.data_mut();
         if let Some(outputs) = self.check_router_input(&headers, data, len, self.config.inside_mac) {
@@ -160,7 +160,7 @@ impl NatRouter {
     }
 
     #[inline]
-    fn from_outside(&mut self, frame: &mut Frame<'_>, len: usize) -> Outputs {
+    fn inbound(&mut self, frame: &mut Frame<'_>, len: usize) -> Outputs {
         let headers = Headers::parse(frame.data());
         let data = frame.data_mut();
         if let Some(outputs) = self.check_router_input(&headers, data, len, self.config.outside_mac) {
@@ -170,8 +170,8 @@ impl NatRouter {
             return self.counters.count(DROP_NOT_FOR_US, len, Outputs::DROP);
         }
         match self.napt.inbound(&headers, data, self.now) {
-            Translation::Mapped { index, .. } => self.to_host(&headers, data, index, IN_TRANSLATED, len),
-            Translation::Related { index } => self.to_host(&headers, data, index, IN_RELATED, len),
+            Translation::Mapped { index, .. } => self.deliver_inside(&headers, data, index, IN_TRANSLATED, len),
+            Translation::Related { index } => self.deliver_inside(&headers, data, index, IN_RELATED, len),
             other => self.dropped(other, len),
         }
     }
@@ -182,14 +182,21 @@ impl NatRouter {
     fn hairpin(&mut self, headers: &Headers, data: &mut [u8], len: usize) -> Outputs {
         match self.napt.inbound(headers, data, self.now) {
             Translation::Mapped { index, .. } | Translation::Related { index } => {
-                self.to_host(headers, data, index, HAIRPIN, len)
+                self.deliver_inside(headers, data, index, HAIRPIN, len)
             }
             other => self.dropped(other, len),
         }
     }
 
     #[inline]
-    fn to_host(&mut self, headers: &Headers, data: &mut [u8], index: u32, counter: usize, len: usize) -> Outputs {
+    fn deliver_inside(
+        &mut self,
+        headers: &Headers,
+        data: &mut [u8],
+        index: u32,
+        counter: usize,
+        len: usize,
+    ) -> Outputs {
         let host_mac = self.host_macs.get(index as usize).copied().unwrap_or(0);
         headers.set_eth_src(data, self.config.inside_mac);
         headers.set_eth_dst(data, host_mac);
@@ -228,8 +235,8 @@ impl NetworkFunction for NatRouter {
     fn process(&mut self, input: PortId, frame: &mut Frame<'_>) -> Outputs {
         let len = frame.len();
         match input {
-            INSIDE => self.from_inside(frame, len),
-            _ => self.from_outside(frame, len),
+            INSIDE => self.outbound(frame, len),
+            _ => self.inbound(frame, len),
         }
     }
 
