@@ -1,6 +1,9 @@
 //! End to end with real traffic: the compiled router and firewall binaries
-//! run on veth pairs (`--iface`, AF_PACKET rings) between network
-//! namespaces, and the hosts talk through them with `ping` and `iperf3`.
+//! run on veth pairs (`--iface`) between network namespaces, once on
+//! AF_PACKET rings and once on AF_XDP sockets, and the hosts talk through
+//! them with `ping` and `iperf3`. The failures of the AF_XDP set-up (not
+//! root, locked-memory limit, no native XDP, a queue taken) are each one
+//! sentence and exit code 1.
 //!
 //! Needs root and iproute2, ping, iperf3 (CI installs them); otherwise each
 //! test prints why it skips. Every command has a timeout, and namespaces and
@@ -66,15 +69,15 @@ fn must(command: &str) {
 /// Hosts (namespaces), each with an `eth0` whose veth peer `<tag>-<port>`
 /// stays in the root namespace for the NF. Removed on drop.
 struct Topology {
-    tag: &'static str,
+    tag: String,
     hosts: Vec<String>,
 }
 
 impl Topology {
     /// One host per port; `hosts[i]` = (MAC, address/len) or None for a
     /// port with a silent host.
-    fn new(tag: &'static str, ports: &[&str], hosts: &[Option<(&str, &str)>]) -> Topology {
-        let topology = Topology { tag, hosts: ports.iter().map(|p| format!("{tag}-{p}-ns")).collect() };
+    fn new(tag: &str, ports: &[&str], hosts: &[Option<(&str, &str)>]) -> Topology {
+        let topology = Topology { tag: tag.to_owned(), hosts: ports.iter().map(|p| format!("{tag}-{p}-ns")).collect() };
         topology.remove();
         for (port, host) in ports.iter().zip(hosts) {
             let (ns, link) = (format!("{tag}-{port}-ns"), format!("{tag}-{port}"));
@@ -132,10 +135,12 @@ struct RunningNf {
 }
 
 impl RunningNf {
-    fn start(binary: &str, args: &[String]) -> RunningNf {
+    /// Runs `binary` on `args` with `--iface-socket socket`; it must say it
+    /// runs on that kind of socket.
+    fn start(binary: &str, args: &[String], socket: Socket) -> RunningNf {
         let mut child = Command::new(binary)
             .args(args)
-            .arg("--quiet")
+            .args(["--quiet", "--iface-socket", socket.flag()])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -143,9 +148,9 @@ impl RunningNf {
         // The first line says the ports are open; an error ends the process instead.
         let mut first = String::new();
         BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
-        if !first.contains("running on Linux interfaces") {
+        if !first.contains(&format!("running on Linux interfaces ({}", socket.name())) {
             let output = child.wait_with_output().unwrap();
-            panic!("NF did not start: {first}{}", String::from_utf8_lossy(&output.stderr));
+            panic!("NF did not start on {}: {first}{}", socket.name(), String::from_utf8_lossy(&output.stderr));
         }
         RunningNf { child }
     }
@@ -176,6 +181,36 @@ impl Drop for RunningNf {
     }
 }
 
+/// The two kinds of socket the NF binaries run on with `--iface`.
+#[derive(Clone, Copy, Debug)]
+enum Socket {
+    AfPacket,
+    AfXdp,
+}
+
+impl Socket {
+    fn flag(self) -> &'static str {
+        match self {
+            Socket::AfPacket => "af-packet",
+            Socket::AfXdp => "af-xdp",
+        }
+    }
+
+    /// How the NF's start-up line names it.
+    fn name(self) -> &'static str {
+        match self {
+            Socket::AfPacket => "AF_PACKET",
+            Socket::AfXdp => "AF_XDP",
+        }
+    }
+
+    /// A tag for link and namespace names, so runs on the two kinds never
+    /// reuse each other's interfaces (an AF_XDP queue is released lazily).
+    fn tag(self, test: &str) -> String {
+        format!("{}{test}", if matches!(self, Socket::AfPacket) { "nf" } else { "nx" })
+    }
+}
+
 /// The packets counter of `rule` in an NF's summary.
 fn rule_packets(summary: &str, rule: &str) -> u64 {
     let prefix = format!("  rule {rule}: ");
@@ -188,11 +223,21 @@ fn rule_packets(summary: &str, rule: &str) -> u64 {
 /// subnets, routed by nf-specs/router.toml, whose next-hop MACs are the
 /// hosts' own and whose router MACs the hosts use as gateway addresses.
 #[test]
-fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl() {
+fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl_on_af_packet() {
     require_netns!();
+    router_forwards_ping_and_tcp(Socket::AfPacket);
+}
+
+#[test]
+fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl_on_af_xdp() {
+    require_netns!();
+    router_forwards_ping_and_tcp(Socket::AfXdp);
+}
+
+fn router_forwards_ping_and_tcp(socket: Socket) {
     let ports = ["lan", "wan", "dmz"];
     let net = Topology::new(
-        "nfr",
+        &socket.tag("r"),
         &ports,
         &[Some(("02:00:00:00:01:01", "10.1.0.2/16")), Some(("02:00:00:00:02:01", "172.16.0.2/24")), None],
     );
@@ -201,7 +246,7 @@ fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl() {
         "ip -n {a} route add default via 10.1.0.1 && ip -n {a} neigh add 10.1.0.1 lladdr 02:00:00:00:00:01 dev eth0"
     ));
     must(&format!("ip -n {b} route add default via 172.16.0.1 && ip -n {b} neigh add 172.16.0.1 lladdr 02:00:00:00:00:02 dev eth0"));
-    let nf = RunningNf::start(env!("CARGO_BIN_EXE_router"), &net.interfaces(&ports));
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_router"), &net.interfaces(&ports), socket);
 
     let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 3 -i 0.2 -W 2 172.16.0.2"));
     let ping_out = String::from_utf8_lossy(&ping.stdout);
@@ -209,7 +254,8 @@ fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl() {
     // hostB answers with TTL 64; the router decremented it on the way back.
     assert_eq!(ping_out.matches("ttl=63").count(), 3, "{ping_out}");
 
-    must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5201 -I /tmp/nfc-e2e-iperf.pid"));
+    // One PID file per test: a second server refuses to start on a live one.
+    must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5201 -I /tmp/nfc-e2e-iperf-{}.pid", net.tag));
     std::thread::sleep(Duration::from_millis(300));
     let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 172.16.0.2 -p 5201 -t 2 --connect-timeout 3000"));
     let iperf_out = String::from_utf8_lossy(&iperf.stdout);
@@ -229,15 +275,25 @@ fn router_forwards_ping_and_tcp_between_subnets_and_decrements_ttl() {
 /// with nf-specs/firewall.toml as a bump in the wire between them. The
 /// firewall passes no ARP, so the hosts know each other's MAC statically.
 #[test]
-fn firewall_passes_ping_and_allowed_ports_and_blocks_the_rest() {
+fn firewall_passes_ping_and_allowed_ports_and_blocks_the_rest_on_af_packet() {
     require_netns!();
+    firewall_passes_ping_and_allowed_ports(Socket::AfPacket);
+}
+
+#[test]
+fn firewall_passes_ping_and_allowed_ports_and_blocks_the_rest_on_af_xdp() {
+    require_netns!();
+    firewall_passes_ping_and_allowed_ports(Socket::AfXdp);
+}
+
+fn firewall_passes_ping_and_allowed_ports(socket: Socket) {
     let ports = ["inside", "outside"];
     let (mac_a, mac_b) = ("02:00:00:00:0a:02", "02:00:00:00:0a:03");
-    let net = Topology::new("nff", &ports, &[Some((mac_a, "10.0.1.2/24")), Some((mac_b, "10.0.1.3/24"))]);
+    let net = Topology::new(&socket.tag("f"), &ports, &[Some((mac_a, "10.0.1.2/24")), Some((mac_b, "10.0.1.3/24"))]);
     let (a, b) = (net.host("inside"), net.host("outside"));
     must(&format!("ip -n {a} neigh add 10.0.1.3 lladdr {mac_b} dev eth0"));
     must(&format!("ip -n {b} neigh add 10.0.1.2 lladdr {mac_a} dev eth0"));
-    let nf = RunningNf::start(env!("CARGO_BIN_EXE_firewall"), &net.interfaces(&ports));
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_firewall"), &net.interfaces(&ports), socket);
 
     let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 2 -i 0.2 -W 2 10.0.1.3"));
     assert!(ping.status.success(), "ping across the firewall failed: {}", String::from_utf8_lossy(&ping.stdout));
@@ -260,7 +316,8 @@ fn firewall_passes_ping_and_allowed_ports_and_blocks_the_rest() {
         "TCP to denied port 8080 got through: {}",
         String::from_utf8_lossy(&denied.stdout)
     );
-    sh("pkill -f 'iperf3 -s -1 -D -p 8080'");
+    // The server on the denied port never got its one client.
+    sh(&format!("ip netns pids {a} | xargs -r kill"));
 
     let summary = nf.stop();
     assert!(rule_packets(&summary, "ping") >= 4, "{summary}");
@@ -335,15 +392,26 @@ fn frames_as_tcpdump_reads_them(file: &std::path::Path) -> String {
 ///
 /// `NFC_E2E_KEEP=DIR` keeps the captures (examples/captures/ was made so).
 #[test]
-fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs() {
+fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs_on_af_packet() {
     require_netns!();
+    router_capture_replayed_gives_the_live_outputs(Socket::AfPacket);
+}
+
+#[test]
+fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs_on_af_xdp() {
+    require_netns!();
+    router_capture_replayed_gives_the_live_outputs(Socket::AfXdp);
+}
+
+fn router_capture_replayed_gives_the_live_outputs(socket: Socket) {
     if sh("command -v tcpdump").stdout.is_empty() {
         eprintln!("skipped: `tcpdump` is not installed (apt-get install tcpdump)");
         return;
     }
     let ports = ["lan", "wan", "dmz"];
+    let tag = socket.tag("p");
     let net = Topology::new(
-        "nfp",
+        &tag,
         &ports,
         &[Some(("02:00:00:00:01:01", "10.1.0.2/16")), Some(("02:00:00:00:02:01", "172.16.0.2/24")), None],
     );
@@ -353,19 +421,21 @@ fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs() {
     ));
     must(&format!("ip -n {b} route add default via 172.16.0.1 && ip -n {b} neigh add 172.16.0.1 lladdr 02:00:00:00:00:02 dev eth0"));
 
-    let dir = std::env::temp_dir().join(format!("nfc-e2e-pcap-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("nfc-e2e-pcap-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = |name: &str| dir.join(name);
     let mut captures = Vec::new();
     for port in ["lan", "wan"] {
-        captures.push(Capture::start(None, &format!("nfp-{port}"), "in", &file(&format!("{port}-in.pcap"))));
+        // The NF's inputs are what each host sends: taken at the host, as
+        // with AF_XDP the NF's own link hands frames to XDP before any tap.
+        captures.push(Capture::start(Some(&net.host(port)), "eth0", "out", &file(&format!("{port}-in.pcap"))));
         captures.push(Capture::start(Some(&net.host(port)), "eth0", "in", &file(&format!("{port}-live-out.pcap"))));
     }
-    let nf = RunningNf::start(env!("CARGO_BIN_EXE_router"), &net.interfaces(&ports));
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_router"), &net.interfaces(&ports), socket);
     let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 4 -i 0.2 -W 2 172.16.0.2"));
     assert!(ping.status.success(), "ping through the router failed:\n{}", String::from_utf8_lossy(&ping.stdout));
     // A short TCP transfer: handshakes, data, acknowledgements and FINs.
-    must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5202 -I /tmp/nfc-e2e-pcap-iperf.pid"));
+    must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5202 -I /tmp/nfc-e2e-iperf-{tag}.pid"));
     std::thread::sleep(Duration::from_millis(300));
     let iperf =
         sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 172.16.0.2 -p 5202 -n 64K -l 8K --connect-timeout 3000"));
@@ -412,4 +482,78 @@ fn router_capture_replayed_through_the_pcap_backend_gives_the_live_outputs() {
         }
         None => std::fs::remove_dir_all(&dir).unwrap(),
     }
+}
+
+/// Runs `command` (a shell line) with a 20 s limit and checks that it
+/// failed as a deployment should: exit code 1, one line on stderr, naming
+/// the binary and containing `expected`.
+fn fails_in_one_sentence(command: &str, expected: &str) {
+    let output = sh(&format!("timeout 20 {command}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "`{command}` should exit 1; stderr:\n{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "`{command}`: one sentence expected, found:\n{stderr}");
+    assert!(
+        stderr.starts_with("router: ") && stderr.contains(expected),
+        "`{command}`: expected `{expected}` in:\n{stderr}"
+    );
+}
+
+/// The ways AF_XDP set-up fails on a machine: each one sentence, exit 1,
+/// in bounded time; and `auto` falls back to AF_PACKET, saying why.
+#[test]
+fn af_xdp_failures_are_one_sentence_and_exit_code_1() {
+    require_netns!();
+    let ports = ["lan", "wan", "dmz"];
+    let net = Topology::new("nxe", &ports, &[None, None, None]);
+    let router = env!("CARGO_BIN_EXE_router");
+    let ifaces = net.interfaces(&ports).join(" ");
+
+    // Not root: no capabilities at all after changing to user nobody (who
+    // runs a copy of the binary, as the build directory may be private).
+    if !sh("command -v setpriv").stdout.is_empty() {
+        let copy = std::env::temp_dir().join(format!("nfc-e2e-router-{}", std::process::id()));
+        std::fs::copy(router, &copy).unwrap();
+        must(&format!("chmod 755 {}", copy.display()));
+        fails_in_one_sentence(
+            &format!(
+                "setpriv --reuid=65534 --regid=65534 --clear-groups {} {ifaces} --iface-socket af-xdp",
+                copy.display()
+            ),
+            "AF_XDP sockets need root or CAP_NET_RAW",
+        );
+        std::fs::remove_file(copy).unwrap();
+    }
+    // Root without CAP_IPC_LOCK and with a small locked-memory limit: the
+    // packet memory cannot be registered.
+    if !sh("command -v capsh").stdout.is_empty() {
+        fails_in_one_sentence(
+            &format!("capsh --drop=cap_ipc_lock -- -c 'ulimit -l 64; exec {router} {ifaces} --iface-socket af-xdp'"),
+            "needs CAP_IPC_LOCK or a locked-memory limit of at least",
+        );
+    }
+    // A driver without native XDP: a bridge (with one port, so its link is up).
+    sh("ip link del nxe-br 2>/dev/null; ip link del nxe-bp 2>/dev/null");
+    must("ip link add nxe-br type bridge && ip link add nxe-bp type veth peer name nxe-bq");
+    must("ip link set nxe-bp master nxe-br && ip link set nxe-bp up && ip link set nxe-bq up && ip link set nxe-br up");
+    fails_in_one_sentence(
+        &format!("{router} --iface nxe-br --iface nxe-wan --iface nxe-dmz --iface-socket af-xdp-native"),
+        "interface nxe-br: its driver has no native XDP support",
+    );
+    sh("ip link del nxe-br; ip link del nxe-bp");
+
+    // Queues taken by a running AF_XDP deployment: refused after retrying,
+    // and with `auto` the second deployment runs on AF_PACKET instead.
+    let first = RunningNf::start(router, &net.interfaces(&ports), Socket::AfXdp);
+    let started = Instant::now();
+    fails_in_one_sentence(&format!("{router} {ifaces} --iface-socket af-xdp"), "is taken by another AF_XDP socket");
+    assert!(started.elapsed() < Duration::from_secs(10), "gave up after {:?}", started.elapsed());
+    let auto = sh(&format!("timeout 20 {router} {ifaces} --duration 0.5 --quiet"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&auto.stdout), String::from_utf8_lossy(&auto.stderr));
+    assert!(auto.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("running on Linux interfaces (AF_PACKET"), "{stdout}");
+    assert!(
+        stderr.starts_with("router: AF_XDP not used (") && stderr.contains("taken by another AF_XDP socket"),
+        "{stderr}"
+    );
+    first.stop();
 }

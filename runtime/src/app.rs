@@ -20,7 +20,7 @@ use crate::backend::Backend;
 use crate::capture::{PcapBackend, PortFile};
 use crate::driver::{Device, Pipeline};
 use crate::env::{self, Mmio, PciDevice};
-use crate::interface::InterfaceBackend;
+use crate::interface::{InterfaceBackend, SocketChoice};
 use crate::model::{ModelBackend, ModelFault, TrafficConfig};
 use crate::nf::NetworkFunction;
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -38,9 +38,12 @@ struct Options {
     /// 82599 PCI address (e.g. 0000:03:00.0), once per port in port order; needs root and hugepages.
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["iface", "pcap_in"])]
     pci: Vec<String>,
-    /// Linux interface (AF_PACKET with mapped rings), once per port in port order; needs root or CAP_NET_RAW.
+    /// Linux interface (AF_XDP, or AF_PACKET with mapped rings), once per port in port order; needs root.
     #[arg(long, value_name = "NAME", conflicts_with = "pcap_in")]
     iface: Vec<String>,
+    /// With --iface: the sockets; auto is AF_XDP where the kernel and the interfaces allow it, else AF_PACKET.
+    #[arg(long, value_name = "KIND", default_value = "auto", requires = "iface")]
+    iface_socket: IfaceSocket,
     /// Read a port's input from a pcap or pcapng file.
     #[arg(long, value_name = "PORT=FILE")]
     pcap_in: Vec<String>,
@@ -66,6 +69,19 @@ struct Options {
     /// Software model: play a hardware fault (for testing deployments).
     #[arg(long, value_name = "FAULT", hide_short_help = true)]
     model_fault: Option<FaultOption>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum IfaceSocket {
+    Auto,
+    /// AF_XDP, the XDP program native where the driver supports it, else generic.
+    AfXdp,
+    /// AF_XDP with the XDP program native (in the driver), or an error.
+    AfXdpNative,
+    /// AF_XDP with the XDP program generic (any interface).
+    AfXdpGeneric,
+    /// AF_PACKET with mapped rings (any interface and kernel).
+    AfPacket,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -118,7 +134,7 @@ pub fn command(name: &str, ports: &[&str], program: &str) -> clap::Command {
         "Runs the network function `{name}` ({ports}) on one backend:\n  \
          (default)               the software 82599 model, generated traffic (--packets, --frame-size)\n  \
          --pci ADDR per port     82599 NICs (root, hugepages)\n  \
-         --iface NAME per port   Linux interfaces, AF_PACKET mapped rings (root or CAP_NET_RAW)\n  \
+         --iface NAME per port   Linux interfaces: AF_XDP where possible, else AF_PACKET (root; --iface-socket)\n  \
          --pcap-in PORT=FILE     capture files: pcap or pcapng in, pcap out (--pcap-out PORT=FILE)"
     );
     Options::command().bin_name(program.to_owned()).about(about)
@@ -133,8 +149,19 @@ fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Opt
     }
     if !options.iface.is_empty() {
         run.expect_one_per_port("--iface", options.iface.len())?;
-        let backend = InterfaceBackend::open(&options.iface).map_err(|e| e.to_string())?;
-        return run.drive(backend, nf, "Linux interfaces");
+        let choice = match options.iface_socket {
+            IfaceSocket::Auto => SocketChoice::Auto,
+            IfaceSocket::AfXdp => SocketChoice::AfXdp(None),
+            IfaceSocket::AfXdpNative => SocketChoice::AfXdp(Some(env::XdpMode::Native)),
+            IfaceSocket::AfXdpGeneric => SocketChoice::AfXdp(Some(env::XdpMode::Generic)),
+            IfaceSocket::AfPacket => SocketChoice::AfPacket,
+        };
+        let (backend, fallback) = InterfaceBackend::open(&options.iface, choice).map_err(|e| e.to_string())?;
+        if let Some(why) = fallback {
+            eprintln!("{name}: AF_XDP not used ({why}); using AF_PACKET");
+        }
+        let source = format!("Linux interfaces ({})", backend.description());
+        return run.drive(backend, nf, &source);
     }
     if !options.pcap_in.is_empty() {
         let parse = |list: &[String]| list.iter().map(|a| PortFile::parse(a, ports)).collect::<Result<Vec<_>, _>>();

@@ -1,112 +1,84 @@
-//! Linux network interfaces as ports, through packet sockets with
-//! memory-mapped rings (`env::PacketSocket`): the same compiled network
-//! function that drives 82599s runs on veth pairs, bridges or any NIC the
-//! kernel drives.
+//! Linux network interfaces as ports: the same compiled network function
+//! that drives 82599s runs on veth pairs, bridges or any NIC the kernel
+//! drives, through AF_XDP sockets (`af_xdp`) where the kernel and the
+//! interfaces allow it, else through packet sockets (`af_packet`).
 //!
-//! Each received frame is copied once out of the receive ring into a buffer
-//! allocated at start, processed there in place, and copied into the
-//! transmit ring of every output port; the kernel then sends them all in
-//! one kick per port per poll. Nothing is allocated per packet.
+//! The choice is made once at start; `poll` then matches on it once per
+//! poll, and each arm is the chosen backend's loop monomorphised over the NF.
 
+use crate::af_packet::PacketSocketBackend;
+use crate::af_xdp::XdpBackend;
 use crate::backend::{Backend, BackendError, PortStats};
-use crate::clock::Clock;
-use crate::env::{EnvError, PacketSocket};
-use crate::frame::Frame;
-use crate::nf::{NetworkFunction, PortId};
-use std::cell::Cell;
+use crate::env::{EnvError, XdpMode};
+use crate::nf::NetworkFunction;
 
-/// Frames taken from one port per poll, so one busy port cannot starve the others.
-const BURST: usize = 32;
-/// A maximum-size frame, plus room for the NF to push a VLAN tag.
-const BUFFER_BYTES: usize = 2048 + 64;
+/// Which kind of socket carries the frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketChoice {
+    /// AF_XDP if it can be set up on every interface, else AF_PACKET.
+    Auto,
+    /// AF_XDP or an error; the XDP program in the given mode, or natively
+    /// where the driver supports it.
+    AfXdp(Option<XdpMode>),
+    AfPacket,
+}
 
-pub struct InterfaceBackend {
-    sockets: Vec<PacketSocket>,
-    buffer: Box<[u8]>,
-    stats: Vec<PortStats>,
-    /// Receive-ring drops reported by the kernel, accumulated on read.
-    missed: Vec<Cell<u64>>,
-    clock: Clock,
+pub enum InterfaceBackend {
+    AfXdp(XdpBackend),
+    AfPacket(PacketSocketBackend),
 }
 
 impl InterfaceBackend {
-    /// One port per interface name, in port order.
-    pub fn open(interfaces: &[String]) -> Result<InterfaceBackend, EnvError> {
-        if interfaces.len() > crate::MAX_PORTS {
-            return Err(EnvError(format!(
-                "{} interfaces given, at most {} ports are supported",
-                interfaces.len(),
-                crate::MAX_PORTS
-            )));
+    /// One port per interface name, in port order. With `Auto`, the reason
+    /// AF_XDP was not used is returned beside the backend.
+    pub fn open(interfaces: &[String], choice: SocketChoice) -> Result<(InterfaceBackend, Option<String>), EnvError> {
+        match choice {
+            SocketChoice::AfXdp(mode) => Ok((InterfaceBackend::AfXdp(XdpBackend::open(interfaces, mode)?), None)),
+            SocketChoice::AfPacket => Ok((InterfaceBackend::AfPacket(PacketSocketBackend::open(interfaces)?), None)),
+            SocketChoice::Auto => match XdpBackend::open(interfaces, None) {
+                Ok(backend) => Ok((InterfaceBackend::AfXdp(backend), None)),
+                Err(why) => Ok((InterfaceBackend::AfPacket(PacketSocketBackend::open(interfaces)?), Some(why.0))),
+            },
         }
-        let sockets = interfaces.iter().map(|name| PacketSocket::open(name)).collect::<Result<Vec<_>, _>>()?;
-        let ports = sockets.len();
-        Ok(InterfaceBackend {
-            sockets,
-            buffer: vec![0; BUFFER_BYTES].into_boxed_slice(),
-            stats: vec![PortStats::default(); ports],
-            missed: (0..ports).map(|_| Cell::new(0)).collect(),
-            clock: Clock::start(),
-        })
+    }
+
+    /// Which socket carries the frames, and how, for the start-up line.
+    pub fn description(&self) -> String {
+        match self {
+            InterfaceBackend::AfXdp(backend) => backend.description().to_owned(),
+            InterfaceBackend::AfPacket(_) => "AF_PACKET, mapped rings".to_owned(),
+        }
     }
 }
 
 impl Backend for InterfaceBackend {
     fn port_count(&self) -> usize {
-        self.sockets.len()
+        match self {
+            InterfaceBackend::AfXdp(backend) => backend.port_count(),
+            InterfaceBackend::AfPacket(backend) => backend.port_count(),
+        }
     }
 
+    #[inline]
     fn poll<N: NetworkFunction>(&mut self, nf: &mut N) -> Result<usize, BackendError> {
-        if N::USES_TIME {
-            nf.set_time(self.clock.now_ns());
+        match self {
+            InterfaceBackend::AfXdp(backend) => backend.poll(nf),
+            InterfaceBackend::AfPacket(backend) => backend.poll(nf),
         }
-        let mut processed = 0;
-        let ports = self.sockets.len();
-        for input in 0..ports {
-            for _ in 0..BURST {
-                let Some(len) = self.sockets[input].receive(&mut self.buffer) else {
-                    break;
-                };
-                processed += 1;
-                self.stats[input].rx_packets += 1;
-                self.stats[input].rx_bytes += len as u64;
-                let mut frame = Frame::new(&mut self.buffer, len);
-                let outputs = nf.process(input as PortId, &mut frame);
-                let out_len = frame.len();
-                // Outputs to ports this deployment lacks go nowhere, and a
-                // frame with no existing output counts as dropped by the NF.
-                if outputs.iter().all(|p| usize::from(p) >= ports) {
-                    self.stats[input].nf_dropped += 1;
-                }
-                for output in outputs.iter().take_while(|&p| usize::from(p) < ports) {
-                    let output = usize::from(output);
-                    if self.sockets[output].send(&self.buffer[..out_len]) {
-                        self.stats[output].tx_packets += 1;
-                        self.stats[output].tx_bytes += out_len as u64;
-                    } else {
-                        // Transmit ring full: the kernel is behind; the
-                        // frame is lost on this output, as on a NIC.
-                        self.missed[output].set(self.missed[output].get() + 1);
-                    }
-                }
-            }
-        }
-        for socket in &mut self.sockets {
-            socket.flush().map_err(|e| BackendError(e.to_string()))?;
-        }
-        Ok(processed)
     }
 
     fn stats(&self) -> Vec<PortStats> {
-        self.stats
-            .iter()
-            .zip(&self.sockets)
-            .zip(&self.missed)
-            .map(|((stats, socket), missed)| {
-                missed.set(missed.get() + socket.take_drops());
-                PortStats { missed: missed.get(), ..*stats }
-            })
-            .collect()
+        match self {
+            InterfaceBackend::AfXdp(backend) => backend.stats(),
+            InterfaceBackend::AfPacket(backend) => backend.stats(),
+        }
+    }
+
+    fn shutdown(&mut self) -> Result<(), BackendError> {
+        match self {
+            InterfaceBackend::AfXdp(backend) => backend.shutdown(),
+            InterfaceBackend::AfPacket(backend) => backend.shutdown(),
+        }
     }
 }
 
@@ -115,8 +87,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_missing_interface_is_one_clear_sentence() {
-        let error = InterfaceBackend::open(&["nfc-no-such-if0".to_owned()]).err().expect("no such interface");
-        assert!(error.0 == "interface nfc-no-such-if0 does not exist (see `ip link`)", "{error}");
+    fn a_missing_interface_is_one_clear_sentence_on_either_socket() {
+        for choice in [SocketChoice::Auto, SocketChoice::AfXdp(None), SocketChoice::AfPacket] {
+            let error =
+                InterfaceBackend::open(&["nfc-no-such-if0".to_owned()], choice).err().expect("no such interface");
+            assert!(error.0 == "interface nfc-no-such-if0 does not exist (see `ip link`)", "{choice:?}: {error}");
+        }
     }
 }

@@ -12,6 +12,8 @@ pub mod nf;
 pub use clock::Clock;
 pub use frame::{Frame, FrameError};
 pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
+pub mod af_packet;
+pub mod af_xdp;
 pub mod app;
 pub mod backend;
 pub mod capture;

@@ -1,26 +1,50 @@
-//! A 64-byte UDP generator for throughput runs on Linux interfaces: one
-//! valid frame (built by the compiler's test-packet builder), sent as fast
-//! as a packet socket's mapped transmit ring takes it. Prints frames sent.
+//! A saturating 64-byte UDP generator and a receiver that counts, for
+//! forwarding benchmarks on Linux interfaces.
+//!
+//! Sending: XDP test runs with live frames (`BPF_PROG_TEST_RUN` with
+//! `BPF_F_TEST_XDP_LIVE_FRAMES`) run a two-instruction program, "transmit
+//! back", on copies of one valid frame (built by the compiler's test-packet
+//! builder) as if they had arrived on the sender's interface: the kernel
+//! transmits them out of it in batches, without socket buffers, several
+//! million frames a second on one core. Counting: an XDP program on the
+//! receiver's interface counts every frame in a BPF map and drops it.
+//!
+//! Sender and receiver may be in network namespaces (`NS:IFACE`); the
+//! process moves into each in turn. It generates for a warm-up, then
+//! measures for `--seconds`: offered and delivered rates, loss, and how
+//! each core spent its time (/proc/stat), as one line of key=value pairs.
+//! With `--redirect IN:OUT` it also attaches an in-kernel XDP forwarder
+//! (every frame from IN out of OUT, unchanged) for the run: the ceiling.
+//!
+//! Pin it to a core (`taskset -c 0`): the sender's work is done there.
 use clap::Parser;
 use nfc_compiler::ir::{Field, TestPacket};
-use nfc_runtime::env::PacketSocket;
+use nfc_runtime::env::{self, BpfMap, XdpProgram};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
-    about = "Send 64-byte UDP frames (60 bytes + CRC) on an interface as fast as it takes them",
-    long_about = "Send 64-byte UDP frames (60 bytes + CRC) on an interface as fast as its packet socket's \
-                  mapped transmit ring takes them, for throughput runs (bench/linux-forwarding). Every frame \
-                  is the same IPv4/UDP packet, port 9 (discard) to port 9, with 18 bytes of payload and valid \
-                  checksums. Needs root or CAP_NET_RAW. Prints the number of frames sent.",
-    after_help = "Example: udpgen --iface veth0 --src-mac 02:00:00:00:00:01 --dst-mac 02:00:00:00:01:01 \
-                  --src-ip 10.0.0.1 --dst-ip 10.1.0.1 --seconds 5"
+    about = "Send 64-byte UDP frames (60 bytes + CRC) as fast as XDP test runs go; count what arrives",
+    long_about = "Send 64-byte UDP frames (60 bytes + CRC) out of an interface with XDP test runs on live \
+                  frames (Linux 5.18+), as fast as one core goes, for throughput runs (bench/linux-forwarding); \
+                  with --to, count what arrives at another interface (an XDP program counts and drops). Every \
+                  frame is the same IPv4/UDP packet, port 9 (discard) to port 9, with 18 bytes of payload and \
+                  valid checksums. Needs root. Prints offered and delivered Mpps, loss and each core's time \
+                  split over the measured window as key=value pairs.",
+    after_help = "Example: taskset -c 0 udpgen --from hostA:eth0 --to hostB:eth0 --src-mac 02:00:00:00:01:01 \
+                  --dst-mac 02:00:00:00:00:01 --src-ip 10.1.0.2 --dst-ip 172.16.0.2 --seconds 5"
 )]
 struct Options {
-    /// The interface to send on (e.g. one end of a veth pair).
-    #[arg(long, value_name = "NAME")]
-    iface: String,
+    /// The sender's interface, `NAMESPACE:NAME` or `NAME`.
+    #[arg(long, value_name = "[NS:]IFACE")]
+    from: String,
+    /// The receiver's interface, `NAMESPACE:NAME` or `NAME`: frames arriving there are counted and dropped.
+    #[arg(long, value_name = "[NS:]IFACE")]
+    to: Option<String>,
+    /// Forward every frame arriving on IN out of OUT in the kernel (XDP redirect), in the starting namespace.
+    #[arg(long, value_name = "IN:OUT")]
+    redirect: Option<String>,
     /// Ethernet source address of every frame.
     #[arg(long, value_name = "MAC", value_parser = parse_mac)]
     src_mac: u64,
@@ -33,9 +57,15 @@ struct Options {
     /// IPv4 destination address (what a router routes on).
     #[arg(long, value_name = "ADDR")]
     dst_ip: Ipv4Addr,
-    /// How long to send.
+    /// Seconds measured, after the warm-up.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     seconds: f64,
+    /// Seconds of sending before measuring.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    warmup: f64,
+    /// Frames per batch the kernel transmits together (at most 256).
+    #[arg(long, value_name = "FRAMES", default_value_t = 64)]
+    batch: u32,
 }
 
 fn parse_mac(text: &str) -> Result<u64, String> {
@@ -47,8 +77,32 @@ fn parse_mac(text: &str) -> Result<u64, String> {
     Ok(bytes.iter().fold(0, |mac, &b| mac << 8 | u64::from(b)))
 }
 
-fn main() -> std::process::ExitCode {
-    let options = Options::parse();
+/// `NS:IFACE` or `IFACE`, entering the namespace if one is named.
+fn enter(place: &str) -> Result<&str, String> {
+    match place.split_once(':') {
+        Some((namespace, interface)) => {
+            env::enter_network_namespace(namespace).map_err(|e| e.to_string())?;
+            Ok(interface)
+        }
+        None => Ok(place),
+    }
+}
+
+/// Per-core time counters from /proc/stat: user, system, softirq+irq, idle, in clock ticks.
+fn cpu_times() -> Vec<[u64; 4]> {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    stat.lines()
+        .filter(|line| line.starts_with("cpu") && line.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .map(|line| {
+            let v: Vec<u64> = line.split_whitespace().skip(1).map(|f| f.parse().unwrap_or(0)).collect();
+            let at = |i: usize| v.get(i).copied().unwrap_or(0);
+            // user nice system idle iowait irq softirq steal
+            [at(0) + at(1), at(2), at(5) + at(6), at(3) + at(4) + at(7)]
+        })
+        .collect()
+}
+
+fn run(options: &Options) -> Result<String, String> {
     let frame = nfc_compiler::testpkt::build(&TestPacket::Fields {
         fields: vec![
             (Field::EthSrc, options.src_mac.into()),
@@ -61,27 +115,77 @@ fn main() -> std::process::ExitCode {
         payload_len: 18,
     });
     assert_eq!(frame.len(), 60, "14 + 20 + 8 + 18 bytes");
-    let mut socket = match PacketSocket::open(&options.iface) {
-        Ok(socket) => socket,
-        Err(error) => {
-            eprintln!("udpgen: {error}");
-            return std::process::ExitCode::FAILURE;
+    let e = |e: env::EnvError| e.to_string();
+
+    // Programs stay attached while their links live: until this function returns.
+    let mut links = Vec::new();
+    if let Some(redirect) = &options.redirect {
+        let (input, output) =
+            redirect.split_once(':').ok_or_else(|| format!("--redirect `{redirect}`: expected IN:OUT"))?;
+        let program = XdpProgram::redirect_to_interface(env::interface_index(output).map_err(e)?).map_err(e)?;
+        links.push(program.attach(env::interface_index(input).map_err(e)?, input, None).map_err(e)?);
+    }
+    let counters = BpfMap::counters(1).map_err(e)?;
+    if let Some(to) = &options.to {
+        let interface = enter(to)?;
+        let program = XdpProgram::count_and_drop(&counters).map_err(e)?;
+        links.push(program.attach(env::interface_index(interface).map_err(e)?, interface, None).map_err(e)?);
+    }
+    let interface = enter(&options.from)?;
+    let ifindex = env::interface_index(interface).map_err(e)?;
+    let sender = XdpProgram::transmit_back().map_err(e)?;
+    env::install_stop_handler().map_err(e)?;
+
+    // About 10 ms of frames per system call, so the clock is read often enough.
+    const FRAMES_PER_CALL: u32 = 1 << 16;
+    let start = Instant::now();
+    let (warmup, measured) = (Duration::from_secs_f64(options.warmup), Duration::from_secs_f64(options.seconds));
+    let mut offered = 0u64;
+    let mut window: Option<(Instant, u64, u64, Vec<[u64; 4]>)> = None;
+    loop {
+        if env::stop_requested() {
+            return Err("stopped by a signal before the end of the run".into());
         }
-    };
-    let (start, duration) = (Instant::now(), Duration::from_secs_f64(options.seconds));
-    let mut sent = 0u64;
-    while start.elapsed() < duration {
-        for _ in 0..256 {
-            if !socket.send(&frame) {
-                break;
+        sender.run_live(&frame, ifindex, FRAMES_PER_CALL, options.batch).map_err(e)?;
+        offered += u64::from(FRAMES_PER_CALL);
+        match &window {
+            None if start.elapsed() >= warmup => {
+                window = Some((Instant::now(), offered, counters.counter(0).map_err(e)?, cpu_times()));
             }
-            sent += 1;
-        }
-        if let Err(error) = socket.flush() {
-            eprintln!("udpgen: {error}");
-            return std::process::ExitCode::FAILURE;
+            Some((since, _, _, _)) if since.elapsed() >= measured => break,
+            _ => {}
         }
     }
-    println!("{sent}");
-    std::process::ExitCode::SUCCESS
+    let (since, offered_before, delivered_before, cpu_before) = window.expect("the loop ends inside the window");
+    let (seconds, delivered, cpu_after) = (since.elapsed().as_secs_f64(), counters.counter(0).map_err(e)?, cpu_times());
+    let offered = offered - offered_before;
+    let delivered = delivered - delivered_before;
+    let mut line = format!(
+        "offered_mpps={:.3} delivered_mpps={:.3} loss_percent={:.1} seconds={seconds:.2}",
+        offered as f64 / seconds / 1e6,
+        delivered as f64 / seconds / 1e6,
+        100.0 * (1.0 - delivered as f64 / offered.max(1) as f64),
+    );
+    for (core, (after, before)) in cpu_after.iter().zip(&cpu_before).enumerate() {
+        let spent: Vec<u64> = after.iter().zip(before).map(|(a, b)| a - b).collect();
+        let total = spent.iter().sum::<u64>().max(1) as f64;
+        let percent = |i: usize| (100.0 * spent[i] as f64 / total).round();
+        line += &format!(" cpu{core}=usr{}/sys{}/irq{}/idle{}", percent(0), percent(1), percent(2), percent(3));
+    }
+    drop(links);
+    Ok(line)
+}
+
+fn main() -> std::process::ExitCode {
+    let options = Options::parse();
+    match run(&options) {
+        Ok(line) => {
+            println!("{line}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("udpgen: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

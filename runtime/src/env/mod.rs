@@ -1,22 +1,30 @@
 //! The operating system, through the libc crate only (zero lines of C):
 //! DMA memory from hugepages, virtual-to-physical translation, PCI devices
-//! and their registers. This module and `dma` are the only places with
+//! and their registers, packet and AF_XDP sockets, eBPF through bpf(2). This module and `dma` are the only places with
 //! `unsafe`.
 #![allow(unsafe_code)]
 
+mod bpf;
 mod hugepage;
 mod mmio;
+mod netdev;
+mod netns;
 mod packet_socket;
 mod pagemap;
 mod pci;
 mod signals;
+mod xsk;
 
+pub use bpf::{Map as BpfMap, XdpLink, XdpMode, XdpProgram};
 pub use hugepage::{hugepage_memory, HUGEPAGE_SIZE};
 pub use mmio::Mmio;
+pub use netdev::{interface_index, receive_queues, wait_for_link};
+pub use netns::enter_network_namespace;
 pub use packet_socket::PacketSocket;
 pub use pagemap::physical_address;
 pub use pci::{PciAddress, PciDevice};
 pub use signals::{install_stop_handler, stop_requested};
+pub use xsk::{Chunk, CopyMode, Packet, Umem, XskDrops, XskSocket, CHUNK_SIZE, RING_SIZE};
 
 use std::fmt;
 

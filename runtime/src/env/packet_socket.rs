@@ -8,9 +8,8 @@
 //! exactly what arrives from the wire, like a NIC's receive queue.
 
 use super::EnvError;
-use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Bytes per ring slot: header, address, and a full 1518-byte frame with
 /// room for a re-inserted VLAN tag.
@@ -55,13 +54,7 @@ impl PacketSocket {
     /// interface in promiscuous mode and waits (boundedly) for its link.
     pub fn open(name: &str) -> Result<PacketSocket, EnvError> {
         let fail = |what: &str| EnvError(format!("interface {name}: {what}: {}", std::io::Error::last_os_error()));
-        let c_name =
-            CString::new(name).map_err(|_| EnvError(format!("interface name {name:?} contains a NUL byte")))?;
-        // SAFETY: `c_name` is a valid NUL-terminated string.
-        let ifindex = unsafe { libc::if_nametoindex(c_name.as_ptr()) };
-        if ifindex == 0 {
-            return Err(EnvError(format!("interface {name} does not exist (see `ip link`)")));
-        }
+        let ifindex = super::interface_index(name)?;
         let protocol = (libc::ETH_P_ALL as u16).to_be();
         // SAFETY: plain socket(2) call; the result is checked.
         let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, libc::c_int::from(protocol)) };
@@ -139,7 +132,7 @@ impl PacketSocket {
         socket
             .set_option(libc::PACKET_ADD_MEMBERSHIP, &membership)
             .map_err(|_| fail("cannot enter promiscuous mode"))?;
-        socket.wait_for_link()?;
+        super::wait_for_link(name, LINK_WAIT)?;
         Ok(socket)
     }
 
@@ -158,28 +151,6 @@ impl PacketSocket {
             Ok(())
         } else {
             Err(())
-        }
-    }
-
-    /// The kernel's operstate, polled until "up" (or "unknown", what
-    /// interfaces without carrier detection report) for at most `LINK_WAIT`.
-    fn wait_for_link(&self) -> Result<(), EnvError> {
-        let path = format!("/sys/class/net/{}/operstate", self.name);
-        let start = Instant::now();
-        loop {
-            let state = std::fs::read_to_string(&path).unwrap_or_default();
-            if matches!(state.trim(), "up" | "unknown") {
-                return Ok(());
-            }
-            if start.elapsed() >= LINK_WAIT {
-                return Err(EnvError(format!(
-                    "interface {}: link did not come up within {} s (operstate `{}`; is it `ip link set up`, and its peer too?)",
-                    self.name,
-                    LINK_WAIT.as_secs(),
-                    state.trim()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
