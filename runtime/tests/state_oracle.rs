@@ -231,3 +231,67 @@ proptest! {
         }
     }
 }
+
+/// The policer against exact arithmetic: each key's credit in u128
+/// nano-bytes, refilled by `elapsed x rate` without any cap on elapsed time
+/// and clamped to the burst; a bucket idle for the timeout starts full
+/// again; a new key with `capacity` live buckets is refused.
+mod policer_model {
+    use nfc_runtime::state::{BucketLimits, Policed, Policer};
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    const NANO: u128 = 1_000_000_000;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn policer_agrees_with_exact_arithmetic(
+            rate in 1u64..5_000_000_000,
+            burst in 1u64..100_000,
+            capacity in 1usize..4,
+            timeout_factor in 1u64..4,
+            packets in prop::collection::vec((0u64..3_000_000_000, 0u8..5, 0usize..3000), 1..300),
+        ) {
+            let limits = BucketLimits::new(rate, burst).unwrap();
+            let timeout = limits.fill_ns() * timeout_factor;
+            let mut policer: Policer<u8> = Policer::new(capacity, limits, timeout, 3).unwrap();
+            // key -> (credit, last refill, last use)
+            let mut model: HashMap<u8, (u128, u64, u64)> = HashMap::new();
+            let full = u128::from(burst) * NANO;
+            let mut now = 0u64;
+            let mut admitted: HashMap<u8, u128> = HashMap::new();
+            for (dt, key, len) in packets {
+                // Mostly small steps, sometimes long gaps.
+                now += if dt % 7 == 0 { dt } else { dt / 1000 };
+                let got = policer.police(key, len, now);
+                model.retain(|_, &mut (_, _, used)| now < used + timeout);
+                let known = model.contains_key(&key);
+                let expected = match known {
+                    false if model.len() == capacity => Policed::Full,
+                    _ => {
+                        let new = !known;
+                        let (credit, last, used) = model.entry(key).or_insert((full, now, now));
+                        *credit = (*credit + u128::from(now - *last) * u128::from(rate)).min(full);
+                        *last = now;
+                        *used = now;
+                        let cost = len as u128 * NANO;
+                        if cost <= *credit {
+                            *credit -= cost;
+                            *admitted.entry(key).or_default() += len as u128;
+                            if new { Policed::New } else { Policed::Conform }
+                        } else {
+                            Policed::Exceed
+                        }
+                    }
+                };
+                prop_assert_eq!(got, expected, "key {} len {} at {} ns", key, len, now);
+            }
+            // Never more than the burst plus the rate over the whole run.
+            for bytes in admitted.values() {
+                prop_assert!(*bytes * NANO <= full + u128::from(now) * u128::from(rate));
+            }
+        }
+    }
+}

@@ -11,6 +11,7 @@
 pub mod bridge;
 pub mod firewall;
 pub mod nat;
+pub mod policer;
 
 use nfc::runtime::{NetworkFunction, Outputs, PortId, RuleCounter};
 

@@ -38,3 +38,10 @@ fn nat_runs_on_the_model() {
     assert!(out.contains("port outside: rx 3000 packets"), "{out}");
     assert!(out.contains("rule drop/not_for_us: 6000 packets"), "{out}");
 }
+
+#[test]
+fn policer_runs_on_the_model() {
+    let out = run_on_the_model(env!("CARGO_BIN_EXE_policer"), 3000);
+    assert!(out.contains("rule lan_to_wan: 3000 packets"), "{out}");
+    assert!(out.contains("rule pass/new: 1 packets"), "{out}");
+}

@@ -6,4 +6,5 @@ mod binaries;
 mod bridge;
 mod firewall;
 mod nat;
+mod policer;
 mod support;

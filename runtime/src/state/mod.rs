@@ -14,6 +14,7 @@
 //!   ICMP errors about tracked flows ([`quoted_flow`]) let in.
 //! - [`Napt`]: source NAPT (RFC 3022) with port ranges, ICMP error
 //!   translation, RFC 4787/5382/5508 behaviour.
+//! - [`Policer`]: a token bucket per key, integer arithmetic.
 //!
 //! Every table has an explicit, counted behaviour when full (refuse or
 //! evict, chosen per use and documented there), never a panic and never an
@@ -29,6 +30,7 @@ mod hash_index;
 mod key;
 mod learning;
 mod nat;
+mod policer;
 mod related;
 mod tcp_state;
 mod timeouts;
@@ -42,6 +44,7 @@ pub use hash_index::HashIndex;
 pub use key::{random_seed, KeyHasher, TableKey};
 pub use learning::{Learned, LearningTable};
 pub use nat::{Endpoint, ExternalRange, Napt, NatConfig, NatStats, Translation};
+pub use policer::{BucketLimits, Policed, Policer, TokenBucket};
 pub use related::{is_icmp_error, outer_ip_end, quoted_flow, QuotedFlow, QUOTE_OFFSET};
 pub use tcp_state::{is_opening_syn, is_reset, TcpPhase, TcpState};
 pub use timeouts::{class, FlowTimeouts};
