@@ -5,8 +5,8 @@ use nfc_runtime::dma::DmaMemory;
 use nfc_runtime::driver::{Device, DriverError, Pipeline, Timeouts, RING_SIZE};
 use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
 use nfc_runtime::regs::{
-    ctrl, dca_txctrl, rxctrl, rxdctl, status, tdwbal, txdctl, RegisterAccess, CTRL, DCA_TXCTRL, RDBAH, RDBAL, RDLEN,
-    RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDWBAH, TDWBAL, TXDCTL,
+    ctrl, dca_rxctrl, dca_txctrl, rxctrl, rxdctl, status, tdwbal, txdctl, RegisterAccess, CTRL, DCA_RXCTRL, DCA_TXCTRL,
+    RDBAH, RDBAL, RDLEN, RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDWBAH, TDWBAL, TXDCTL,
 };
 use nfc_runtime::{Frame, Outputs, PortId};
 use std::sync::Arc;
@@ -399,6 +399,7 @@ fn the_model_reports_dma_after_the_memory_is_released() {
     regs.write(RDBAH.at(0), (PHYS >> 32) as u32);
     regs.write(RDLEN.at(0), (RING_SIZE * 16) as u32);
     regs.write(SRRCTL.at(0), 2);
+    regs.clear_bits(DCA_RXCTRL.at(0), dca_rxctrl::RESERVED_12);
     regs.set_bits(RXDCTL.at(0), rxdctl::ENABLE);
     regs.write(RDT.at(0), RING_SIZE as u32 - 1);
     regs.set_bits(RXCTRL, rxctrl::RXEN);
@@ -409,4 +410,20 @@ fn the_model_reports_dma_after_the_memory_is_released() {
     let violations = model.violations();
     assert_eq!(violations.len(), 1, "{violations:?}");
     assert!(violations[0].contains("after the driver released its DMA memory"), "{violations:?}");
+}
+
+/// DCA_RXCTRL bit 12 resets to 1 but is reserved and must be 0 (8.2.3.11.1,
+/// 4.6.7): the driver clears it before enabling the receive queue, and the
+/// model reports a queue enabled with it set.
+#[test]
+fn dca_rxctrl_reserved_bit_12_is_cleared_before_receive_is_enabled() {
+    let memory = Arc::new(DmaMemory::simulated(4096, PHYS));
+    let fresh = Model::new(1, &memory, ModelConfig::default());
+    assert_eq!(fresh.registers(0).read(DCA_RXCTRL.at(0)), dca_rxctrl::RESET);
+    let (model, _pipeline) = setup(2, ModelConfig::default());
+    for port in 0..2 {
+        let value = model.registers(port).read(DCA_RXCTRL.at(0));
+        assert!(!dca_rxctrl::RESERVED_12.is_set(value), "port {port}: {value:#x}");
+        assert_eq!(value | dca_rxctrl::RESERVED_12.mask(), dca_rxctrl::RESET, "only bit 12 changes");
+    }
 }

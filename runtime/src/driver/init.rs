@@ -171,6 +171,8 @@ impl<R: RegisterAccess> Device<R> {
         srrctl = srrctl::DESCTYPE.set(srrctl, 0b001);
         srrctl |= srrctl::DROP_EN.mask();
         self.regs.write(SRRCTL.at(0), srrctl);
+        // 4.6.7 / 8.2.3.11.1: bit 12 is reserved and must be 0, but resets to 1.
+        self.regs.clear_bits(DCA_RXCTRL.at(0), dca_rxctrl::RESERVED_12);
         self.rx_enabled.set(true);
         self.regs.set_bits(RXDCTL.at(0), rxdctl::ENABLE);
         self.wait(RXDCTL.at(0), rxdctl::ENABLE, true, self.timeouts.queue_enable, "enable receive queue 0", "4.6.7.1")?;

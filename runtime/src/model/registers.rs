@@ -90,6 +90,9 @@ impl PortState {
         self.set(EEC.offset, eec::PRES.mask() | eec::AUTO_RD.mask());
         self.set(RDRXCTL.offset, rdrxctl::DMAIDONE.mask());
         self.set(STATUS.offset, status::MASTER_ENABLE_STATUS.mask());
+        for queue in 0..DCA_RXCTRL.count {
+            self.set(DCA_RXCTRL.at(queue).offset, dca_rxctrl::RESET);
+        }
         for queue in 0..DCA_TXCTRL.count {
             self.set(DCA_TXCTRL.at(queue).offset, dca_txctrl::RESET);
         }
@@ -170,6 +173,9 @@ impl PortState {
             return self.set(offset, autoc::RESTART_AN.set(value, 0));
         }
         if rx_queue(offset, RXDCTL) && rxdctl::ENABLE.is_set(value) {
+            if dca_rxctrl::RESERVED_12.is_set(self.get(DCA_RXCTRL.at(0).offset)) {
+                self.violation("receive queue 0 enabled with DCA_RXCTRL[0] bit 12 set: it is reserved and must be 0 (8.2.3.11.1, 4.6.7)".into());
+            }
             if let Err(why) = self.ring(memory, RDBAL.at(0).offset, RDBAH.at(0).offset, RDLEN.at(0).offset) {
                 self.violation(format!("receive queue 0 enabled {why} (4.6.7.1)"));
                 return self.set(offset, rxdctl::ENABLE.set(value, 0));

@@ -79,7 +79,17 @@ pub const RXPBSIZE: RegisterArray = RegisterArray::new("RXPBSIZE", 0x03C00, 4, 8
 pub const RDBAL: RegisterArray = RegisterArray::new("RDBAL", 0x01000, 0x40, 64);
 pub const RDBAH: RegisterArray = RegisterArray::new("RDBAH", 0x01004, 0x40, 64);
 pub const RDLEN: RegisterArray = RegisterArray::new("RDLEN", 0x01008, 0x40, 64);
+/// 8.2.3.11.1: receive DCA control, per queue.
 pub const DCA_RXCTRL: RegisterArray = RegisterArray::new("DCA_RXCTRL", 0x0100C, 0x40, 64);
+pub mod dca_rxctrl {
+    use super::Field;
+    /// Bit 12: reserved, 1b after reset, "must be set to 0" (8.2.3.11.1);
+    /// 4.6.7 asks to clear it for each receive queue (as TinyNF, ixy, ixy.rs do).
+    pub const RESERVED_12: Field = Field::bit("DCA_RXCTRL.Reserved12", 12);
+    /// Value after reset: RXdescReadROEn (9), reserved bit 12, RXdataWriteROEn
+    /// (13) and RxRepHeaderROEn (15) set.
+    pub const RESET: u32 = 1 << 9 | 1 << 12 | 1 << 13 | 1 << 15;
+}
 pub const RDH: RegisterArray = RegisterArray::new("RDH", 0x01010, 0x40, 64);
 pub const SRRCTL: RegisterArray = RegisterArray::new("SRRCTL", 0x01014, 0x40, 64);
 pub mod srrctl {
