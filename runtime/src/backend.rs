@@ -20,8 +20,9 @@ pub struct PortStats {
     pub tx_bytes: u64,
     /// Frames received on this port that the NF dropped (empty `Outputs`).
     pub nf_dropped: u64,
-    /// Frames the device (or socket) dropped before the NF saw them, e.g. the
-    /// 82599's missed-packet count when the receive ring was full.
+    /// Frames the device (or socket) dropped before the NF saw them, e.g. on
+    /// the 82599 its packet buffer overflowing (MPC) or its receive ring
+    /// being full (QPRDC, as the driver sets SRRCTL.DROP_EN).
     pub missed: u64,
 }
 

@@ -6,7 +6,7 @@ use nfc_runtime::driver::{Device, DriverError, Pipeline, Timeouts, RING_SIZE};
 use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
 use nfc_runtime::regs::{
     ctrl, dca_rxctrl, dca_txctrl, rxctrl, rxdctl, status, tdwbal, txdctl, RegisterAccess, CTRL, DCA_RXCTRL, DCA_TXCTRL,
-    RDBAH, RDBAL, RDLEN, RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDWBAH, TDWBAL, TXDCTL,
+    MPC, QPRDC, RDBAH, RDBAL, RDLEN, RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDWBAH, TDWBAL, TXDCTL,
 };
 use nfc_runtime::{Frame, Outputs, PortId};
 use std::sync::Arc;
@@ -139,12 +139,17 @@ fn overload_accounts_for_every_packet() {
     drain(&model, &mut pipeline, &mut nf);
     let stats = pipeline.stats();
     let sent = model.transmitted(1);
-    assert!(stats[0].missed > 0, "the burst must overflow");
-    assert_eq!(stats[0].rx_packets + stats[0].missed, 3000);
-    assert_eq!(stats[0].rx_packets, accepted as u64);
+    let received = model.received(0);
+    // The packet buffer overflowed (MPC), and what it held beyond the ring
+    // was dropped for lack of descriptors (QPRDC, SRRCTL.DROP_EN).
+    assert!(accepted < 3000, "the burst must overflow the packet buffer");
+    assert!(received.len() < accepted, "the ring must overflow");
+    assert_eq!(received[..], frames[..received.len()], "received in order, from the first");
+    assert_eq!(stats[0].rx_packets, received.len() as u64);
+    assert_eq!(stats[0].missed, 3000 - received.len() as u64, "MPC + QPRDC");
     assert_eq!(stats[0].rx_packets, sent.len() as u64 + stats[0].nf_dropped);
     // What went out is exactly the non-dropped frames that were received, in order.
-    let expected: Vec<_> = frames[..accepted].iter().filter(|f| f[18] == 0).cloned().collect();
+    let expected: Vec<_> = received.iter().filter(|f| f[18] == 0).cloned().collect();
     assert_eq!(sent, expected);
 }
 
@@ -426,4 +431,23 @@ fn dca_rxctrl_reserved_bit_12_is_cleared_before_receive_is_enabled() {
         assert!(!dca_rxctrl::RESERVED_12.is_set(value), "port {port}: {value:#x}");
         assert_eq!(value | dca_rxctrl::RESERVED_12.mask(), dca_rxctrl::RESET, "only bit 12 changes");
     }
+}
+
+/// The model's counters: a full packet buffer misses frames (MPC); with
+/// SRRCTL.DROP_EN, which the driver sets, frames that find the ring full
+/// are dropped and counted per queue (QPRDC), not in MPC.
+#[test]
+fn ring_full_drops_count_in_qprdc_and_packet_buffer_overflow_in_mpc() {
+    let config = ModelConfig::default();
+    let (model, _pipeline) = setup(1, config);
+    for i in 0..600 {
+        model.inject(0, &frame(i, 0));
+    }
+    model.step();
+    let regs = model.registers(0);
+    let ring = RING_SIZE as u32 - 1;
+    assert_eq!(regs.read(MPC.at(0)), 600 - config.rx_fifo_frames as u32);
+    assert_eq!(regs.read(QPRDC.at(0)), config.rx_fifo_frames as u32 - ring);
+    assert_eq!(model.received(0).len(), ring as usize);
+    assert_eq!((regs.read(MPC.at(0)), regs.read(QPRDC.at(0))), (0, 0), "clear on read");
 }

@@ -120,6 +120,7 @@ impl<R: RegisterAccess> Device<R> {
         for n in 0..MPC.count {
             self.regs.read(MPC.at(n));
         }
+        self.regs.read(QPRDC.at(0));
     }
 
     /// 4.6.7: the receive unit, everything but the queue (see `enable_rx_queue`).

@@ -177,7 +177,10 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
     fn stats(&self) -> Vec<PortStats> {
         let mut stats = self.stats.clone();
         for (port, device) in self.devices.iter().enumerate() {
-            let missed: u64 = (0..MPC.count).map(|n| u64::from(device.regs.read(MPC.at(n)))).sum();
+            // Packet-buffer overflow (MPC), and with SRRCTL.DROP_EN the
+            // frames dropped because the ring was full (QPRDC, not in MPC).
+            let missed: u64 = (0..MPC.count).map(|n| u64::from(device.regs.read(MPC.at(n)))).sum::<u64>()
+                + u64::from(device.regs.read(QPRDC.at(0)));
             self.missed[port].set(self.missed[port].get() + missed);
             stats[port].missed = self.missed[port].get();
         }

@@ -89,7 +89,10 @@ impl Wire {
                 let due = (self.started.elapsed().as_secs_f64() * rate) as u64;
                 budget = budget.min(due.saturating_sub(self.offered[port]) as usize);
             }
-            let offered = model.offer(port, &self.frames, &mut self.next_frame, budget, BURST);
+            // Unpaced, the generator sends as fast as the driver takes frames,
+            // never into a full ring; paced, the ring may fill and drop.
+            let fit_ring = self.rate_pps.is_none();
+            let offered = model.offer(port, &self.frames, &mut self.next_frame, budget, BURST, fit_ring);
             if let Some(left) = &mut self.remaining[port] {
                 *left -= offered as u64;
             }

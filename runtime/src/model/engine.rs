@@ -39,6 +39,7 @@ pub(super) fn receive(state: &mut PortState, memory: Option<&DmaMemory>) {
         return;
     }
     if state.get(RDH.at(0).offset) == state.get(RDT.at(0).offset) {
+        drop_for_lack_of_descriptors(state);
         return;
     }
     let Some(memory) = state.dma(memory, "a received frame was written to its descriptor's buffer") else {
@@ -57,8 +58,7 @@ pub(super) fn receive(state: &mut PortState, memory: Option<&DmaMemory>) {
     while let Some(frame) = state.wire.front() {
         let head = state.get(RDH.at(0).offset);
         if head == state.get(RDT.at(0).offset) {
-            // No free descriptor: frames stay in the packet buffer (and are
-            // missed once it is full, see `PortState::arrive`).
+            drop_for_lack_of_descriptors(state);
             return;
         }
         let frame_len = frame.len();
@@ -83,7 +83,21 @@ pub(super) fn receive(state: &mut PortState, memory: Option<&DmaMemory>) {
             clock.received(state.port, head);
         }
         state.good_received += 1;
+        if state.config.record_transmitted {
+            state.received.push(frame.to_vec());
+        }
         state.set(RDH.at(0).offset, (head + 1) % count);
+    }
+}
+
+/// The receive ring is full (RDH == RDT). With SRRCTL.DROP_EN the queue
+/// drops what waits for it and counts it in QPRDC (8.2.3.8.7, 8.2.3.23.x);
+/// without, frames stay in the packet buffer, which overflows into MPC
+/// (`PortState::arrive`).
+fn drop_for_lack_of_descriptors(state: &mut PortState) {
+    if srrctl::DROP_EN.is_set(state.get(SRRCTL.at(0).offset)) {
+        state.dropped_no_descriptor += state.wire.len() as u32;
+        state.wire.clear();
     }
 }
 

@@ -29,7 +29,7 @@ pub struct ModelConfig {
     /// Frames the on-chip packet buffer holds before arrivals are missed
     /// (512 KiB of receive packet buffer holds ~340 full-size frames).
     pub rx_fifo_frames: usize,
-    /// Keep a copy of every transmitted frame (tests) or only count them.
+    /// Keep a copy of every received and transmitted frame (tests) or only count them.
     pub record_transmitted: bool,
     /// Measure each frame's time from receive to transmit write-back.
     pub record_latency: bool,
@@ -87,10 +87,21 @@ impl Model {
 
     /// Frames arrive on `port`'s wire, taken in turn from `frames` starting
     /// at `*next`, until `budget` frames were offered or `limit` wait in the
-    /// packet buffer; one lock for the whole burst. Returns how many were
-    /// offered (missed ones included, as on a wire).
-    pub fn offer(&self, port: usize, frames: &[Arc<[u8]>], next: &mut usize, budget: usize, limit: usize) -> usize {
+    /// packet buffer; one lock for the whole burst. With `fit_ring`, no more
+    /// are offered than receive queue 0 has free descriptors for (a sender
+    /// that backs off rather than have frames dropped). Returns how many
+    /// were offered (missed ones included, as on a wire).
+    pub fn offer(
+        &self,
+        port: usize,
+        frames: &[Arc<[u8]>],
+        next: &mut usize,
+        budget: usize,
+        limit: usize,
+        fit_ring: bool,
+    ) -> usize {
         let mut state = self.port(port);
+        let limit = if fit_ring { limit.min(state.free_rx_descriptors()) } else { limit };
         let mut offered = 0;
         while offered < budget && state.wire.len() < limit {
             state.arrive(Arc::clone(&frames[*next % frames.len()]));
@@ -111,6 +122,12 @@ impl Model {
             engine::receive(&mut state, memory.as_deref());
             engine::transmit(&mut state, memory.as_deref());
         }
+    }
+
+    /// Frames the device wrote into `port`'s receive ring since the last
+    /// call, in order (when recording, `ModelConfig::record_transmitted`).
+    pub fn received(&self, port: usize) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.port(port).received)
     }
 
     /// Frames transmitted on `port` since the last call (when recording).

@@ -32,7 +32,13 @@ pub(super) struct PortState {
     pub violations: Vec<String>,
     pub good_received: u32,
     pub good_transmitted: u32,
+    /// Frames missed because the packet buffer was full (MPC[0]).
     pub missed: u32,
+    /// Frames dropped because receive queue 0 had no free descriptor while
+    /// SRRCTL.DROP_EN was set (QPRDC[0]).
+    pub dropped_no_descriptor: u32,
+    /// Frames written into receive descriptors, in order (when recording).
+    pub received: Vec<Vec<u8>>,
     /// Per transmit queue: the head value last written back, and one that
     /// is still in flight and lands late (relaxed ordering, see `engine`).
     pub head_written_back: Vec<Option<u32>>,
@@ -74,6 +80,8 @@ impl PortState {
             good_received: 0,
             good_transmitted: 0,
             missed: 0,
+            dropped_no_descriptor: 0,
+            received: Vec::new(),
             head_written_back: vec![None; TDWBAL.count as usize],
             head_in_flight: vec![None; TDWBAL.count as usize],
             relaxed_head_reported: vec![false; TDWBAL.count as usize],
@@ -143,6 +151,7 @@ impl PortState {
             o if o == GPRC.offset => clear_on_read(&mut self.good_received),
             o if o == GPTC.offset => clear_on_read(&mut self.good_transmitted),
             o if o == MPC.at(0).offset => clear_on_read(&mut self.missed),
+            o if o == QPRDC.at(0).offset => clear_on_read(&mut self.dropped_no_descriptor),
             o if o == CTRL.offset && self.resetting => ctrl::RST.mask(),
             o => self.get(o),
         }
@@ -269,6 +278,15 @@ impl PortState {
             ));
         }
         memory
+    }
+
+    /// Descriptors of receive queue 0 the device may still fill (RDH up to RDT).
+    pub fn free_rx_descriptors(&self) -> usize {
+        let count = self.ring_count(RDLEN.at(0).offset);
+        if count == 0 {
+            return 0;
+        }
+        ((self.get(RDT.at(0).offset) + count - self.get(RDH.at(0).offset)) % count) as usize
     }
 
     pub fn ring_count(&self, len_offset: u32) -> u32 {
