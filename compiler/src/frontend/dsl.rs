@@ -14,6 +14,7 @@
 //! `drop`, `flood`, `in_port` or `ports(a, b)`. Tables are TOML-only for now.
 //! Errors carry the span of the offending tokens, all of them at once.
 
+use super::hints::suggestion;
 use super::values;
 use crate::check;
 use crate::diag::Severity;
@@ -31,17 +32,28 @@ pub struct CheckedDsl {
 /// Lower `network_function!` tokens; every error at once, combined.
 pub fn parse(tokens: TokenStream) -> Result<CheckedDsl, syn::Error> {
     let mut lowering = Lowering { errors: Vec::new(), ports: Vec::new(), rule_spans: Vec::new() };
-    let spec = (|input: ParseStream| lowering.spec(input)).parse2(tokens)?;
+    let spec = match (|input: ParseStream| lowering.spec(input)).parse2(tokens) {
+        Ok(spec) => spec,
+        // A syntax error ends parsing; the value errors found before it are
+        // reported with it, not lost.
+        Err(syntax) => {
+            let mut errors = lowering.errors.into_iter();
+            let Some(mut first) = errors.next() else { return Err(syntax) };
+            errors.for_each(|e| first.combine(e));
+            first.combine(syntax);
+            return Err(first);
+        }
+    };
     let mut findings = check::names(&spec);
     if lowering.errors.is_empty() && findings.is_empty() {
-        findings = check::shadowing(&spec);
+        findings = check::warnings(&spec);
     }
     let mut warnings = Vec::new();
     for finding in findings {
         let span = match finding.about {
             check::Subject::Rule(rule) => lowering.rule_spans.get(rule).copied(),
-            // The DSL has no tables.
-            check::Subject::Table(_) => None,
+            // The DSL has no tables or test cases.
+            check::Subject::Table(_) | check::Subject::Test(_) | check::Subject::TestExpectation(_) => None,
         };
         let span = span.unwrap_or_else(Span::call_site);
         match finding.severity {
@@ -140,9 +152,10 @@ impl Lowering {
                 default = self.decision(input)?;
                 input.parse::<Token![;]>()?;
             } else {
+                let hint = suggestion(&keyword.to_string(), ["rule", "default"]);
                 return Err(syn::Error::new(
                     keyword.span(),
-                    format!("found `{keyword}`, expected `rule` or `default`"),
+                    format!("found `{keyword}`, expected `rule` or `default`{hint}"),
                 ));
             }
         }
@@ -161,17 +174,25 @@ impl Lowering {
             content.parse::<Token![==]>()?;
             let (text, value_span) = value_text(&content)?;
             match Field::from_path(&path) {
-                None => self
-                    .error(span, format!("found unknown field `{path}`, expected a field such as ipv4.dst or tcp.dst")),
+                None => {
+                    let hint = suggestion(&path, Field::ALL.iter().map(|f| f.path()));
+                    self.error(
+                        span,
+                        format!("found unknown field `{path}`, expected a field such as ipv4.dst or tcp.dst{hint}"),
+                    )
+                }
                 Some(Field::InPort) => match self.ports.iter().position(|p| *p == text) {
                     Some(port) => conditions.push(Condition {
                         field: Field::InPort,
                         test: Test::Masked { value: port as u128, mask: 0xff },
                     }),
-                    None => self.error(
-                        value_span,
-                        format!("found undefined port `{text}`, expected one of {}", self.ports.join(", ")),
-                    ),
+                    None => {
+                        let hint = suggestion(&text, self.ports.iter().map(String::as_str));
+                        self.error(
+                            value_span,
+                            format!("found undefined port `{text}`, expected one of {}{hint}", self.ports.join(", ")),
+                        )
+                    }
                 },
                 Some(field) => match values::test(field, &text) {
                     Ok(test) => conditions.push(Condition { field, test }),
@@ -231,10 +252,12 @@ impl Lowering {
         match self.ports.iter().position(|p| port == p) {
             Some(index) => 1 << index,
             None => {
+                let words = ["drop", "flood", "in_port", "ports"];
+                let hint = suggestion(&port.to_string(), self.ports.iter().map(String::as_str).chain(words));
                 self.error(
                     port.span(),
                     format!(
-                        "found undefined port `{port}`, expected one of {}, drop, flood, in_port or ports(..)",
+                        "found undefined port `{port}`, expected one of {}, drop, flood, in_port or ports(..){hint}",
                         self.ports.join(", ")
                     ),
                 );
@@ -272,7 +295,9 @@ impl Lowering {
                 input.parse::<Token![=]>()?;
                 let (text, value_span) = value_text(input)?;
                 let Some(field) = Field::from_path(&path) else {
-                    self.error(span, format!("found unknown field `{path}`, expected a writable field"));
+                    let writable = Field::ALL.iter().filter(|f| f.is_writable()).map(|f| f.path());
+                    let hint = suggestion(&path, writable);
+                    self.error(span, format!("found unknown field `{path}`, expected a writable field{hint}"));
                     return Ok(Action::SwapMacs);
                 };
                 if !field.is_writable() {
@@ -287,10 +312,13 @@ impl Lowering {
                 }
             }
             other => {
+                let hint = suggestion(other, ["set", "dec_ttl", "swap_macs", "push_vlan", "pop_vlan"]);
                 return Err(syn::Error::new(
                     verb.span(),
-                    format!("found action `{other}`, expected set, dec_ttl, swap_macs, push_vlan(..) or pop_vlan"),
-                ))
+                    format!(
+                        "found action `{other}`, expected set, dec_ttl, swap_macs, push_vlan(..) or pop_vlan{hint}"
+                    ),
+                ));
             }
         })
     }
@@ -339,6 +367,7 @@ mod tests {
         let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
         assert!(messages[0].contains("unknown field `ipv4.dts`"));
+        assert!(messages[0].ends_with("(did you mean `ipv4.dst`?)"), "{}", messages[0]);
         assert!(messages[1].contains("expected an IPv4 address"));
         assert!(messages[2].contains("undefined port `c`"));
 
@@ -351,5 +380,49 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(checked.warnings.len(), 1);
         assert!(checked.warnings[0].1.contains("rule `narrow` is shadowed by earlier rule `wide`"));
+    }
+
+    #[test]
+    fn did_you_mean_hints_as_in_toml() {
+        let error = parse(quote! {
+            name: hints;
+            ports: [inside, outside];
+            rule r1 { in_port == insid, tcp.dts == 23 } => [set ip.tll = 3, dec_tll] drop;
+        })
+        .err()
+        .expect("broken");
+        let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].ends_with("(did you mean `inside`?)"), "{}", messages[0]);
+        assert!(messages[1].ends_with("(did you mean `tcp.dst`?)"), "{}", messages[1]);
+        assert!(messages[2].ends_with("(did you mean `ip.ttl`?)"), "{}", messages[2]);
+        assert!(messages[3].ends_with("(did you mean `dec_ttl`?)"), "{}", messages[3]);
+        let error = parse(quote! { name: t; ports: [a, b]; rule r { tcp.dst == 23 } => outsid; ruel x {} => a; })
+            .err()
+            .expect("broken");
+        let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        assert!(messages.iter().any(|m| m.ends_with("(did you mean `rule`?)")), "{messages:?}");
+    }
+
+    #[test]
+    fn never_matching_rules_and_unguaranteed_sets_warn() {
+        let checked = parse(quote! {
+            name: w;
+            ports: [a, b];
+            rule both { tcp.dst == 23, udp.src == 53 } => drop;
+            rule arp { eth.kind == 1 } => b;
+        });
+        assert!(checked.is_err(), "eth.kind is no field");
+        let checked = parse(quote! {
+            name: w;
+            ports: [a, b];
+            rule both { tcp.dst == 23, udp.src == 53 } => drop;
+            rule everything { in_port == a } => [set ip.ttl = 9] b;
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let warnings: Vec<&str> = checked.warnings.iter().map(|(_, w)| w.as_str()).collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("rule `both` never matches"), "{}", warnings[0]);
+        assert!(warnings[1].contains("`set ip.ttl` in rule `everything` does nothing"), "{}", warnings[1]);
     }
 }

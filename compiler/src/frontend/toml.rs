@@ -3,6 +3,7 @@
 //! Every problem is reported with its position and lowering goes on, so one
 //! run shows all errors; the shared checker then looks at the whole spec.
 
+use super::hints::suggestion;
 use super::values;
 use crate::check;
 use crate::diag::{Diagnostic, Reporter};
@@ -27,13 +28,16 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
     // A rule whose conditions failed to lower would look broader than it is:
     // the semantic checks only run on a spec that lowered cleanly.
     let mut findings = check::names(&spec);
+    findings.extend(check::test_packets(&spec));
     if !reporter.has_errors() && findings.is_empty() {
-        findings = check::shadowing(&spec);
+        findings = check::warnings(&spec);
     }
     for finding in findings {
         let at = match finding.about {
             check::Subject::Rule(rule) => offsets.rules.get(rule),
             check::Subject::Table(table) => offsets.tables.get(table),
+            check::Subject::Test(test) => offsets.tests.get(test),
+            check::Subject::TestExpectation(test) => offsets.test_expectations.get(test),
         };
         let at = at.copied().unwrap_or(0);
         reporter.report(finding.severity, at, finding.message);
@@ -50,6 +54,9 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
 struct Offsets {
     rules: Vec<usize>,
     tables: Vec<usize>,
+    /// At each test's `packet` and `expect` (or the test, without one).
+    tests: Vec<usize>,
+    test_expectations: Vec<usize>,
 }
 
 struct Lowering<'a> {
@@ -64,30 +71,6 @@ fn offset(item: &Item) -> usize {
 
 fn value_offset(value: &Value) -> usize {
     value.span().map_or(0, |s| s.start)
-}
-
-/// The closest of `candidates` to `found`, for "did you mean" hints.
-fn suggestion<'c>(found: &str, candidates: impl IntoIterator<Item = &'c str>) -> String {
-    let distance = |a: &str, b: &str| {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut previous = row[0];
-            row[0] = i + 1;
-            for (j, &cb) in b.iter().enumerate() {
-                let substitution = previous + usize::from(ca != cb);
-                previous = row[j + 1];
-                row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-            }
-        }
-        row[b.len()]
-    };
-    candidates
-        .into_iter()
-        .map(|c| (distance(found, c), c))
-        .filter(|&(d, c)| d <= 2 && d < c.chars().count())
-        .min()
-        .map_or(String::new(), |(_, c)| format!(" (did you mean `{c}`?)"))
 }
 
 impl Lowering<'_> {
@@ -179,7 +162,11 @@ impl Lowering<'_> {
             },
             None => Decision { actions: vec![], target: Target::Drop },
         };
-        let tests = self.array_of_tables(root, "test").into_iter().map(|t| self.test(t)).collect();
+        let test_tables = self.array_of_tables(root, "test");
+        let at = |t: &toml_edit::Table, key: &str| t.get(key).map_or(t.span().map_or(0, |s| s.start), offset);
+        offsets.tests = test_tables.iter().map(|t| at(t, "packet")).collect();
+        offsets.test_expectations = test_tables.iter().map(|t| at(t, "expect")).collect();
+        let tests = test_tables.into_iter().map(|t| self.test(t)).collect();
         let ports = self.ports.iter().map(|name| Port { name: name.clone() }).collect();
         (Spec { name, ports, rules, tables, default, tests }, offsets)
     }
@@ -236,7 +223,8 @@ impl Lowering<'_> {
 
     fn port(&mut self, name: &str, at: usize) -> Option<u8> {
         let index = self.ports.iter().position(|p| p == name);
-        if index.is_none() {
+        // Without a port list every use would fail too: `ports` is reported once.
+        if index.is_none() && !self.ports.is_empty() {
             let hint = suggestion(name, self.ports.iter().map(String::as_str));
             self.reporter
                 .error(at, format!("found undefined port `{name}`, expected one of {}{hint}", self.ports.join(", ")));
@@ -457,6 +445,9 @@ impl Lowering<'_> {
             }
         };
         let field = key_field.unwrap_or(Field::Ipv4Dst);
+        // Entry keys are read as the key field and kind say; without them
+        // every key would fail against a guess: the root cause is reported once.
+        let mut keys_readable = key_field.is_some();
         let kind = match table.get("kind").and_then(Item::as_str) {
             Some("lpm") => {
                 if !matches!(field, Field::Ipv4Src | Field::Ipv4Dst | Field::Ipv6Src | Field::Ipv6Dst) {
@@ -480,6 +471,7 @@ impl Lowering<'_> {
                 };
                 let at = table.get("kind").map_or(at, offset);
                 self.reporter.error(at, format!("found {found}, expected kind = \"lpm\" or \"exact\""));
+                keys_readable = false;
                 TableKind::Exact(field)
             }
         };
@@ -502,7 +494,9 @@ impl Lowering<'_> {
                             continue;
                         };
                         let decision = self.decision(entry, entry_at, "a table entry", false);
-                        let key = if field == Field::InPort {
+                        let key = if !keys_readable {
+                            None
+                        } else if field == Field::InPort {
                             key_value
                                 .as_str()
                                 .and_then(|p| self.port(p, value_offset(key_value)))

@@ -154,6 +154,18 @@ pub fn prefix(field: Field, text: &str) -> Result<(u128, u8), String> {
     Ok((key, length as u8))
 }
 
+/// `value/mask`, each side a value of `field`.
+fn value_mask(field: Field, text: &str, value: &str, mask: &str) -> Result<Test, String> {
+    let (value, mask) = (scalar(field, value)?, scalar(field, mask)?);
+    if mask == 0 {
+        return Err(format!("found mask 0 in `{text}`, which matches everything: leave the field out"));
+    }
+    if value & !mask != 0 {
+        return Err(format!("found `{text}`, expected a value with no bits outside its mask"));
+    }
+    Ok(Test::Masked { value, mask })
+}
+
 /// A match on a field: exact value, prefix, range `low-high` or `value/mask`.
 /// A /0 prefix is mask 0: it holds for every packet that has the field (an
 /// IPv4 or IPv6 header), as `nw_dst=0.0.0.0/0` does in OpenFlow.
@@ -165,18 +177,17 @@ pub fn test(field: Field, text: &str) -> Result<Test, String> {
             let mask = full & !(full.checked_shr(u32::from(length)).unwrap_or(0));
             return Ok(Test::Masked { value: key, mask });
         }
-        Field::EthDst | Field::EthSrc => return scalar(field, text).map(|value| Test::Masked { value, mask: full }),
+        // No ranges: a MAC may be written with `-` between its bytes.
+        Field::EthDst | Field::EthSrc => {
+            return match text.split_once('/') {
+                Some((value, mask)) => value_mask(field, text, value, mask),
+                None => scalar(field, text).map(|value| Test::Masked { value, mask: full }),
+            }
+        }
         _ => {}
     }
     if let Some((value, mask)) = text.split_once('/') {
-        let (value, mask) = (scalar(field, value)?, scalar(field, mask)?);
-        if mask == 0 {
-            return Err(format!("found mask 0 in `{text}`, which matches everything: leave the field out"));
-        }
-        if value & !mask != 0 {
-            return Err(format!("found `{text}`, expected a value with no bits outside its mask"));
-        }
-        return Ok(Test::Masked { value, mask });
+        return value_mask(field, text, value, mask);
     }
     if !matches!(field, Field::TcpFlags | Field::Ipv6Ext) {
         if let Some((low, high)) = text.split_once('-') {
@@ -215,6 +226,17 @@ mod tests {
         assert_eq!(test(Field::Ipv6Ext, "0"), Ok(Test::Masked { value: 0, mask: 0x3ff }));
         assert!(test(Field::Ipv6Ext, "hbh").unwrap_err().contains("hop, dest, route"));
         assert!(test(Field::IpFrag, "second").unwrap_err().contains("none, first, tiny or later"));
+    }
+
+    #[test]
+    fn macs_with_a_mask() {
+        let oui = Test::Masked { value: 0x0200_0000_0000, mask: 0xffff_ff00_0000 };
+        assert_eq!(test(Field::EthSrc, "02:00:00:00:00:00/ff:ff:ff:00:00:00"), Ok(oui));
+        assert_eq!(test(Field::EthDst, "02-00-00-00-00-00/ff-ff-ff-00-00-00"), Ok(oui));
+        let multicast = Test::Masked { value: 0x0100_0000_0000, mask: 0x0100_0000_0000 };
+        assert_eq!(test(Field::EthDst, "01:00:00:00:00:00/01:00:00:00:00:00"), Ok(multicast));
+        assert!(test(Field::EthDst, "02:00:00:00:00:01/ff:ff:ff:00:00:00").unwrap_err().contains("outside its mask"));
+        assert!(test(Field::EthDst, "02:00:00:00:00:00/24").unwrap_err().contains("expected a MAC address"));
     }
 
     #[test]
