@@ -46,6 +46,66 @@ fn help_names_the_ports_and_every_backend() {
     }
 }
 
+/// Every stdout line of a `--stats json` run is one JSON object.
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}")))
+        .collect()
+}
+
+#[test]
+fn stats_json_prints_start_per_second_stats_and_the_summary_as_json_lines() {
+    let output = Command::new(env!("CARGO_BIN_EXE_nop"))
+        .args(["--stats", "json", "--packets", "1000000000", "--duration", "1.5"])
+        .output()
+        .expect("nop runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines = json_lines(&output.stdout);
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"event": "start", "name": "nop", "backend": "the software 82599 model", "ports": ["left", "right"]})
+    );
+    let stats: Vec<&serde_json::Value> = lines.iter().filter(|l| l["event"] == "stats").collect();
+    assert!(!stats.is_empty(), "a stats line after a second: {lines:?}");
+    assert_eq!(stats[0]["ports"][1]["port"], "right");
+    assert!(stats[0]["ports"][0]["rx_packets"].is_u64() && stats[0]["mpps"].is_f64(), "{:?}", stats[0]);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    let port_tx: u64 = (0..2).map(|p| summary["ports"][p]["tx_packets"].as_u64().unwrap()).sum();
+    assert_eq!(summary["transmitted"].as_u64(), Some(port_tx));
+    let forwarded =
+        summary["counters"][0]["packets"].as_u64().unwrap() + summary["counters"][1]["packets"].as_u64().unwrap();
+    assert_eq!(summary["counters"][0]["name"], "left_to_right");
+    assert_eq!(summary["counters"][1]["name"], "default");
+    assert_eq!(forwarded, port_tx, "nop forwards every frame it counts");
+    assert!(summary["rate_note"].as_str().is_some_and(|note| note.contains("model")), "{summary}");
+}
+
+#[test]
+fn stats_json_summary_of_the_bundled_capture_has_every_port_and_rule() {
+    let (lan, wan) = (capture("router-lan-in.pcap"), capture("router-wan-in.pcap"));
+    let output = Command::new(env!("CARGO_BIN_EXE_router"))
+        .args(["--stats", "json", "--quiet", "--pcap-in"])
+        .arg(format!("lan={}", lan.display()))
+        .arg("--pcap-in")
+        .arg(format!("wan={}", wan.display()))
+        .output()
+        .expect("router runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines = json_lines(&output.stdout);
+    assert_eq!(lines.len(), 2, "start and summary");
+    let summary = &lines[1];
+    assert_eq!(
+        summary["ports"][0],
+        serde_json::json!({"port": "lan", "rx_packets": 54, "rx_bytes": 51467, "tx_packets": 53, "tx_bytes": 3685, "nf_dropped": 0, "missed": 0})
+    );
+    assert_eq!(summary["ports"][2]["port"], "dmz");
+    assert_eq!(summary["counters"][2], serde_json::json!({"name": "routes/hit", "packets": 107, "bytes": 55152}));
+    assert_eq!(summary["transmitted"], 107);
+    assert!(summary.get("rate_note").is_none(), "a capture's rate is what it is: {summary}");
+}
+
 #[test]
 fn a_missing_interface_is_one_clear_error() {
     let (code, stderr) = nop(&["--iface", "nfc-nope0", "--iface", "nfc-nope1"]);

@@ -21,6 +21,7 @@ use crate::capture::{PcapBackend, PortFile};
 use crate::driver::{Device, Pipeline};
 use crate::env::{self, Mmio, PciDevice};
 use crate::interface::{InterfaceBackend, SocketChoice};
+use crate::json_report::JsonReport;
 use crate::model::{ModelBackend, ModelFault, TrafficConfig};
 use crate::nf::NetworkFunction;
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -66,9 +67,20 @@ struct Options {
     /// the CPU (by default they alternate with the driver in one thread, which a busy machine cannot starve).
     #[arg(long)]
     model_thread: bool,
+    /// `json`: the start line, per-second stats and the final summary (ports, every counter) as JSON lines.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    stats: StatsFormat,
     /// Software model: play a hardware fault (for testing deployments).
     #[arg(long, value_name = "FAULT", hide_short_help = true)]
     model_fault: Option<FaultOption>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum StatsFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line (see `runtime::json_report`).
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -225,7 +237,16 @@ impl Run<'_> {
     /// Polls until stopped (signal, `--duration`, or end of input), one stats
     /// line per second, then the summary.
     fn drive<B: Backend, N: NetworkFunction>(&self, mut backend: B, nf: &mut N, source: &str) -> Result<(), String> {
-        println!("{}: running on {source} ({} ports: {})", self.name, self.ports.len(), self.ports.join(", "));
+        let json = match self.options.stats {
+            StatsFormat::Json => Some(JsonReport::new()?),
+            StatsFormat::Text => None,
+        };
+        match &json {
+            Some(json) => json.start(self.name, source, self.ports),
+            None => {
+                println!("{}: running on {source} ({} ports: {})", self.name, self.ports.len(), self.ports.join(", "))
+            }
+        }
         let start = Instant::now();
         let deadline = self.options.duration.map(|s| start + Duration::from_secs_f64(s.max(0.0)));
         let (mut last_line, mut last_tx) = (start, 0u64);
@@ -245,12 +266,21 @@ impl Run<'_> {
                 break;
             }
             if !self.options.quiet && last_line.elapsed() >= Duration::from_secs(1) {
-                let tx = self.stats_line(&backend, start, last_line, last_tx);
+                let tx = match &json {
+                    Some(json) => json.stats(&backend.stats(), self.ports, start, last_line, last_tx),
+                    None => self.stats_line(&backend, start, last_line, last_tx),
+                };
                 (last_line, last_tx) = (Instant::now(), tx);
             }
         }
         backend.shutdown().map_err(|e| e.to_string())?;
-        self.summary(&backend, nf, start.elapsed());
+        match &json {
+            Some(json) => {
+                let note = backend.rate_note();
+                json.summary(self.name, &backend.stats(), self.ports, nf, start.elapsed(), note.as_deref())
+            }
+            None => self.summary(&backend, nf, start.elapsed()),
+        }
         Ok(())
     }
 

@@ -21,6 +21,7 @@ pub mod dma;
 pub mod driver;
 pub mod env;
 pub mod interface;
+pub mod json_report;
 pub mod model;
 pub mod regs;
 pub mod spec_test;
