@@ -49,7 +49,7 @@ fn some_pci_device() -> Option<(String, String)> {
         (vendor != "8086"
             || ![
                 "10fb", "10fc", "1557", "154d", "10f7", "1517", "10f8", "10f9", "151c", "1529", "152a", "1507", "154a",
-                "1558",
+                "1558", "1514", "154f",
             ]
             .contains(&device.as_str()))
         .then(|| (path.file_name().unwrap().to_string_lossy().into_owned(), format!("{vendor}:{device}")))

@@ -5,8 +5,9 @@ use nfc_runtime::dma::DmaMemory;
 use nfc_runtime::driver::{Device, DriverError, Pipeline, Timeouts, RING_SIZE};
 use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
 use nfc_runtime::regs::{
-    ctrl, dca_rxctrl, dca_txctrl, rxctrl, rxdctl, status, tdwbal, txdctl, RegisterAccess, CTRL, DCA_RXCTRL, DCA_TXCTRL,
-    MPC, QPRDC, RDBAH, RDBAL, RDLEN, RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDWBAH, TDWBAL, TXDCTL,
+    autoc, ctrl, dca_rxctrl, dca_txctrl, rxctrl, rxdctl, status, tdwbal, txdctl, RegisterAccess, AUTOC, CTRL,
+    DCA_RXCTRL, DCA_TXCTRL, MPC, QPRDC, RDBAH, RDBAL, RDLEN, RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDWBAH, TDWBAL,
+    TXDCTL,
 };
 use nfc_runtime::{Frame, Outputs, PortId};
 use std::sync::Arc;
@@ -450,4 +451,17 @@ fn ring_full_drops_count_in_qprdc_and_packet_buffer_overflow_in_mpc() {
     assert_eq!(regs.read(QPRDC.at(0)), config.rx_fifo_frames as u32 - ring);
     assert_eq!(model.received(0).len(), ring as usize);
     assert_eq!((regs.read(MPC.at(0)), regs.read(QPRDC.at(0))), (0, 0), "clear on read");
+}
+
+/// The model is an SFP+ 82599: its link comes up in 10 GbE serial mode only
+/// (AUTOC.LMS = 011b), the mode the driver sets; any other is a violation.
+#[test]
+fn the_models_link_comes_up_only_in_10g_serial_mode() {
+    let (model, _pipeline) = setup(1, ModelConfig::default());
+    assert_eq!(autoc::LMS.get(model.registers(0).read(AUTOC)), autoc::LMS_10G_SERIAL);
+    let kx4_kx_kr = autoc::LMS.set(0, 0b100) | autoc::RESTART_AN.mask();
+    model.registers(0).write(AUTOC, kx4_kx_kr);
+    let violations = model.violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].contains("AUTOC.LMS = 100"), "{violations:?}");
 }

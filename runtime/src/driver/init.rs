@@ -57,8 +57,6 @@ const PACKET_BUFFER_KB_SHIFT: u32 = 10;
 const RX_PACKET_BUFFER_KB: u32 = 512;
 /// And the whole 160 KiB transmit packet buffer (4.6.11.3.1).
 const TX_PACKET_BUFFER_KB: u32 = 160;
-/// AUTOC.LMS = 011b: 10 GbE serial link, KX4/KX/KR auto-negotiation (8.2.3.22.19).
-const AUTOC_LMS_10G_SERIAL: u32 = 0b011;
 /// DTXMXSZRQ: maximum bytes of outstanding transmit read requests, the maximum (8.2.3.9.1).
 const MAX_TX_READ_REQUEST: u32 = 0xfff;
 
@@ -87,8 +85,10 @@ impl<R: RegisterAccess> Device<R> {
         device.wait(EEC, eec::AUTO_RD, true, timeouts.eeprom, "finish the EEPROM auto-read", "4.6.3")?;
         // 4.6.3: and the DMA engine must have initialised.
         device.wait(RDRXCTL, rdrxctl::DMAIDONE, true, timeouts.dma_init, "finish DMA initialisation", "4.6.3")?;
-        // 4.6.4: link setup: 10 GbE serial with auto-negotiation, restarted.
-        let autoc = autoc::LMS.set(device.regs.read(AUTOC), AUTOC_LMS_10G_SERIAL);
+        // 4.6.4: link setup: 10 GbE serial (SFI), the mode of the SFP+ parts
+        // `env::PciDevice` accepts (no backplane auto-negotiation); setting
+        // Restart_AN makes the MAC apply the mode.
+        let autoc = autoc::LMS.set(device.regs.read(AUTOC), autoc::LMS_10G_SERIAL);
         device.regs.write(AUTOC, autoc | autoc::RESTART_AN.mask());
         device.wait(LINKS, links::LINK_UP, true, timeouts.link, "bring the link up", "4.6.4")?;
         // 4.6.5: statistics registers clear on read; read them all once.

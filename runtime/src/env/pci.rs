@@ -7,16 +7,53 @@ use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 
 /// Intel's PCI vendor id.
 const INTEL: u16 = 0x8086;
-/// Device ids of the 82599 family (datasheet 9.3.3.1 "Device ID", and the
-/// SKUs Intel ships: KX4, combined backplane, CX4, SFP+, XAUI, KX4 mezzanine,
-/// KR, 10GBASE-T LOM, FCoE variants, SFP+ SF2, SF-QP, QSFP+).
-const DEVICE_IDS: [u16; 14] =
-    [0x10f7, 0x10f8, 0x10f9, 0x10fb, 0x10fc, 0x1507, 0x1514, 0x1517, 0x151c, 0x1529, 0x152a, 0x154d, 0x1557, 0x1558];
+/// The 82599 parts by PCI device id (names as in Linux's ixgbe_type.h) and
+/// whether this driver can bring their link up. It programs AUTOC.LMS =
+/// 011b, 10 GbE serial without backplane auto-negotiation (8.2.3.22.19),
+/// which is the SFI link of SFP+ parts; backplane (KX4/KX/KR), XAUI, CX4,
+/// 10GBASE-T and the QSFP+/LCO parts need other link setups, so they are
+/// refused with a sentence rather than left with a link that never comes up.
+const PARTS: [(u16, &str, bool); 16] = [
+    (0x10fb, "82599ES SFP+", true),
+    (0x1507, "82599 SFP+ (EM)", true),
+    (0x1529, "82599 SFP+ FCoE", true),
+    (0x154a, "82599 SFP+ quad port (SF-QP)", true),
+    (0x154d, "82599 SFP+ (SF2)", true),
+    (0x1557, "82599EN SFP+", true),
+    (0x10f7, "82599 KX4 backplane", false),
+    (0x1514, "82599 KX4 mezzanine", false),
+    (0x1517, "82599 KR backplane", false),
+    (0x10f8, "82599 combined KX4/KR backplane", false),
+    (0x152a, "82599 backplane FCoE", false),
+    (0x10fc, "82599 XAUI LOM", false),
+    (0x10f9, "82599 CX4", false),
+    (0x151c, "82599 10GBASE-T LOM", false),
+    (0x154f, "82599 LS (fiber LCO)", false),
+    (0x1558, "82599 QSFP+ (SF-QP)", false),
+];
+
+/// Whether `vendor:device` is a part this driver drives; the error says
+/// what it is otherwise.
+pub fn check_part(address: PciAddress, vendor: u16, device: u16) -> Result<(), EnvError> {
+    let supported =
+        || PARTS.iter().filter(|part| part.2).map(|part| format!("{:04x}", part.0)).collect::<Vec<_>>().join(", ");
+    match PARTS.iter().find(|part| part.0 == device) {
+        Some(&(_, _, true)) if vendor == INTEL => Ok(()),
+        Some(&(_, name, false)) if vendor == INTEL => Err(EnvError(format!(
+            "PCI device {address} is an Intel {name} (8086:{device:04x}), whose link this driver cannot set up: it drives only SFI (SFP+) 82599s, 8086:{}",
+            supported()
+        ))),
+        _ => Err(EnvError(format!(
+            "PCI device {address} is {vendor:04x}:{device:04x}, not an Intel 82599 (8086:10fb and its siblings)"
+        ))),
+    }
+}
+
 /// PCI configuration space: command register at offset 4, bus master bit 2.
 const COMMAND: u64 = 4;
 const BUS_MASTER: u16 = 1 << 2;
@@ -83,8 +120,13 @@ impl BusMaster {
 
 impl PciDevice {
     pub fn open(address: &str) -> Result<PciDevice, EnvError> {
+        PciDevice::open_in(Path::new("/sys"), address)
+    }
+
+    /// `open` with sysfs mounted at `sysfs` (tests give a fake one).
+    pub fn open_in(sysfs: &Path, address: &str) -> Result<PciDevice, EnvError> {
         let address: PciAddress = address.parse()?;
-        let directory = PathBuf::from(format!("/sys/bus/pci/devices/{address}"));
+        let directory = sysfs.join(format!("bus/pci/devices/{address}"));
         if !directory.exists() {
             return Err(EnvError(format!("there is no PCI device {address} (list them with `lspci -D`)")));
         }
@@ -98,11 +140,7 @@ impl PciDevice {
             .read_exact_at(&mut ids, 0)
             .map_err(|e| EnvError(format!("cannot read the PCI ids of {address}: {e}")))?;
         let (vendor, device) = (u16::from_le_bytes([ids[0], ids[1]]), u16::from_le_bytes([ids[2], ids[3]]));
-        if vendor != INTEL || !DEVICE_IDS.contains(&device) {
-            return Err(EnvError(format!(
-                "PCI device {address} is {vendor:04x}:{device:04x}, not an Intel 82599 (8086:10fb and its siblings)"
-            )));
-        }
+        check_part(address, vendor, device)?;
         if !super::is_root() {
             return Err(EnvError(format!(
                 "driving the 82599 at {address} needs root (PCI configuration space and BAR0)"

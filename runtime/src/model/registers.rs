@@ -176,7 +176,13 @@ impl PortState {
             return self.set(offset, ctrl::RST.set(value, 0));
         }
         if offset == AUTOC.offset {
-            if autoc::RESTART_AN.is_set(value) && !self.config.link_never_up {
+            let mode = autoc::LMS.get(value);
+            if autoc::RESTART_AN.is_set(value) && mode != autoc::LMS_10G_SERIAL {
+                // The modelled part is an SFP+ 82599 (8086:10fb): SFI only.
+                self.violation(format!(
+                    "AUTOC.LMS = {mode:03b}: the modelled SFP+ 82599's link comes up only in 10 GbE serial mode, 011b (8.2.3.22.19)"
+                ));
+            } else if autoc::RESTART_AN.is_set(value) && !self.config.link_never_up {
                 self.set(LINKS.offset, links::LINK_UP.mask());
             }
             return self.set(offset, autoc::RESTART_AN.set(value, 0));

@@ -125,7 +125,7 @@ pub mod hlreg0 {
 pub const DMATXCTL: Register = Register::new("DMATXCTL", 0x04A80);
 pub mod dmatxctl {
     use super::Field;
-    /// 8.2.3.9.10: transmit enable.
+    /// 8.2.3.9.2: transmit enable.
     pub const TE: Field = Field::bit("DMATXCTL.TE", 0);
 }
 pub const RTTDCS: Register = Register::new("RTTDCS", 0x04900);
@@ -180,6 +180,8 @@ pub mod autoc {
     use super::Field;
     /// 8.2.3.22.19: link mode select.
     pub const LMS: Field = Field::bits("AUTOC.LMS", 13, 3);
+    /// LMS = 011b: 10 GbE serial link (SFI), no backplane auto-negotiation.
+    pub const LMS_10G_SERIAL: u32 = 0b011;
     /// Restart auto-negotiation (self-clearing).
     pub const RESTART_AN: Field = Field::bit("AUTOC.Restart_AN", 12);
 }
