@@ -57,6 +57,16 @@ const PACKET_BUFFER_KB_SHIFT: u32 = 10;
 const RX_PACKET_BUFFER_KB: u32 = 512;
 /// And the whole 160 KiB transmit packet buffer (4.6.11.3.1).
 const TX_PACKET_BUFFER_KB: u32 = 160;
+/// 4.6.3: FCRTH[n] "should be equal to RXPBSIZE[n]-0x6000" (in bytes).
+const FCRTH_BELOW_BUFFER: u32 = 0x6000;
+/// 8.2.3.1.1: after setting CTRL.RST, wait about 1 ms before accessing any register.
+const RESET_DELAY: Duration = Duration::from_millis(1);
+/// Transmit descriptor prefetch: fetch when fewer than PTHRESH descriptors
+/// are cached and at least HTHRESH wait in memory (7.2.3.4.1). The
+/// datasheet leaves the values to the driver; TinyNF found these "required
+/// to forward 10G" (HTHRESH: a 64-byte cache line of 16-byte descriptors).
+const TX_PREFETCH_THRESHOLD: u32 = 60;
+const TX_HOST_THRESHOLD: u32 = 4;
 /// DTXMXSZRQ: maximum bytes of outstanding transmit read requests, the maximum (8.2.3.9.1).
 const MAX_TX_READ_REQUEST: u32 = 0xfff;
 
@@ -74,8 +84,15 @@ impl<R: RegisterAccess> Device<R> {
         }
         // 4.6.3.1: mask all interrupts; this driver polls.
         device.disable_interrupts();
-        // 4.6.3.2: global reset (device and link), then wait for the self-clearing bit.
+        // 4.2.1.6.1: "prior to issuing software reset, the driver needs to
+        // execute the master disable algorithm" (5.2.5.3.2): the device may
+        // still be running from a previous owner.
+        device.master_disable_for_reset()?;
+        // 4.6.3.2: global reset (device and link). 8.2.3.1.1: wait about
+        // 1 ms before reading CTRL or touching any other register, then
+        // wait for the self-clearing bit.
         device.regs.write(CTRL, ctrl::RST.mask() | ctrl::LRST.mask());
+        std::thread::sleep(RESET_DELAY);
         device.wait(CTRL, ctrl::RST, false, timeouts.reset, "finish global reset", "4.6.3.2")?;
         // 4.6.3.2: wait at least 10 ms after the reset completes before touching the device.
         std::thread::sleep(Duration::from_millis(10));
@@ -93,10 +110,13 @@ impl<R: RegisterAccess> Device<R> {
         device.wait(LINKS, links::LINK_UP, true, timeouts.link, "bring the link up", "4.6.4")?;
         // 4.6.5: statistics registers clear on read; read them all once.
         device.clear_statistics();
-        // 4.6.6 / 3.7.7: no flow control, so a slow peer can never stall our transmit.
+        // 4.6.6 / 3.7.7: no flow control, so a slow peer can never stall our
+        // transmit. 4.6.3: FCRTH[n].RTH must be set all the same, to the
+        // packet buffer's size less 0x6000 bytes; FCRTH.FCEN stays 0.
         for tc in 0..8 {
             device.regs.write(FCRTL.at(tc), 0);
-            device.regs.write(FCRTH.at(tc), 0);
+            let size = if tc == 0 { RX_PACKET_BUFFER_KB * 1024 } else { 0 };
+            device.regs.write(FCRTH.at(tc), fcrth::RTH.set(0, size.saturating_sub(FCRTH_BELOW_BUFFER) >> 5));
         }
         device.regs.write(FCCFG, 0);
         device.regs.write(MFLCN, 0);
@@ -201,6 +221,9 @@ impl<R: RegisterAccess> Device<R> {
         // 8.2.3.11.2: relaxed ordering lets head write-backs land out of
         // order, so the head in memory could go backwards; it is on after reset.
         self.regs.clear_bits(DCA_TXCTRL.at(queue), dca_txctrl::TX_DESC_WB_RO_EN);
+        // 8.2.3.9.10: HTHRESH must be non-zero whenever PTHRESH is used.
+        let txdctl = txdctl::HTHRESH.set(txdctl::PTHRESH.set(0, TX_PREFETCH_THRESHOLD), TX_HOST_THRESHOLD);
+        self.regs.write(TXDCTL.at(queue), txdctl);
         self.tx_queues.set(self.tx_queues.get().max(queue + 1));
         self.regs.set_bits(TXDCTL.at(queue), txdctl::ENABLE);
         self.wait(
@@ -211,6 +234,45 @@ impl<R: RegisterAccess> Device<R> {
             "enable a transmit queue",
             "4.6.8.1",
         )
+    }
+
+    /// 5.2.5.3.2 before a reset: disable every receive queue (waiting for
+    /// each to read back disabled), set master disable and wait, bounded,
+    /// for the pending requests to complete. If they never do, the
+    /// datasheet's answer is two resets in a row, which `init` follows with.
+    fn master_disable_for_reset(&self) -> Result<(), DriverError> {
+        for queue in 0..RXDCTL.count {
+            if rxdctl::ENABLE.is_set(self.regs.read(RXDCTL.at(queue))) {
+                self.regs.clear_bits(RXDCTL.at(queue), rxdctl::ENABLE);
+                self.wait(
+                    RXDCTL.at(queue),
+                    rxdctl::ENABLE,
+                    false,
+                    self.timeouts.stop,
+                    "disable a receive queue before reset",
+                    "5.2.5.3.2",
+                )?;
+            }
+        }
+        self.regs.set_bits(CTRL, ctrl::MASTER_DISABLE);
+        let drained = self.wait(
+            STATUS,
+            status::MASTER_ENABLE_STATUS,
+            false,
+            self.timeouts.stop,
+            "complete its bus-master requests before reset",
+            "5.2.5.3.2",
+        );
+        match drained {
+            Err(DriverError::Timeout { .. }) => {
+                // 5.2.5.3.2: "two consecutive software resets with a larger
+                // delay than 1 us between them"; the second is `init`'s.
+                self.regs.write(CTRL, ctrl::RST.mask());
+                std::thread::sleep(RESET_DELAY);
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Stops every DMA of the port, whatever state it is in: receive off,

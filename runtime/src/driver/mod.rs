@@ -17,4 +17,4 @@ pub use agent::{FLUSH_PERIOD, RECYCLE_PERIOD, RING_SIZE};
 pub use descriptor::BUFFER_SIZE;
 pub use error::DriverError;
 pub use init::{Device, Timeouts};
-pub use pipeline::Pipeline;
+pub use pipeline::{Pipeline, VANISH_CHECK_PERIOD};

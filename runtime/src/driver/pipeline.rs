@@ -11,7 +11,7 @@ use crate::nf::{NetworkFunction, PortId, MAX_PORTS};
 use crate::regs::RegisterAccess;
 use crate::regs::*;
 use std::cell::Cell;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
 pub struct Pipeline<R: RegisterAccess> {
@@ -23,7 +23,13 @@ pub struct Pipeline<R: RegisterAccess> {
     /// Missed-packet counts read so far (the registers clear on read).
     missed: Vec<Cell<u64>>,
     clock: Clock,
+    /// Polls that found nothing, for the vanished-device check.
+    idle_polls: u32,
 }
+
+/// Idle polls between two checks for a device that left the bus: a few
+/// hundred microseconds of idling at most.
+pub const VANISH_CHECK_PERIOD: u32 = 1024;
 
 const RING_BYTES: usize = RING_SIZE * DESCRIPTOR_BYTES;
 /// Ring bases must be 128-byte aligned (8.2.3.8.1); buffers get a page.
@@ -68,6 +74,7 @@ impl<R: RegisterAccess> Pipeline<R> {
         let mut pipeline = Pipeline {
             missed: (0..ports).map(|_| Cell::new(0)).collect(),
             clock: Clock::start(),
+            idle_polls: 0,
             stats: vec![PortStats::default(); ports],
             devices,
             memory,
@@ -147,6 +154,11 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
         for agent in &mut self.agents {
             let input = u32::from(agent.input);
             let (count, rx_tail) = agent.poll(&self.memory, &mut self.buffers, nf, &mut self.stats);
+            // The descriptor writes must reach memory before the tail writes
+            // that hand them to the device. On x86 stores are not reordered
+            // with each other, but without a fence the compiler may sink the
+            // (Release) descriptor stores below the volatile MMIO writes.
+            fence(Ordering::Release);
             if count > 0 {
                 // The flush: one tail write per output ring for the whole burst.
                 for device in &self.devices {
@@ -159,10 +171,15 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
             total += count;
         }
         if total == 0 {
-            // Idle: worth one register read per port to notice a device that
-            // left the bus (reads all ones) instead of waiting for ever.
-            if let Some(port) = self.devices.iter().position(|d| d.regs.read(STATUS) == u32::MAX) {
-                return Err(BackendError(format!("82599 port {port} vanished: its registers read all ones")));
+            // Idle: now and then worth one register read per port to notice
+            // a device that left the bus (reads all ones) instead of waiting
+            // for ever. An uncached read costs about a microsecond, so not on
+            // every idle poll: every VANISH_CHECK_PERIOD-th.
+            self.idle_polls = self.idle_polls.wrapping_add(1);
+            if self.idle_polls.is_multiple_of(VANISH_CHECK_PERIOD) {
+                if let Some(port) = self.devices.iter().position(|d| d.regs.read(STATUS) == u32::MAX) {
+                    return Err(BackendError(format!("82599 port {port} vanished: its registers read all ones")));
+                }
             }
         }
         Ok(total)

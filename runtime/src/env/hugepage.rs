@@ -10,7 +10,14 @@ pub const HUGEPAGE_SIZE: usize = 2 << 20;
 /// At least `bytes` of physically contiguous DMA memory from 2 MiB hugepages.
 pub fn hugepage_memory(bytes: usize) -> Result<Arc<DmaMemory>, EnvError> {
     let len = bytes.max(1).next_multiple_of(HUGEPAGE_SIZE);
-    let flags = libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_HUGETLB | libc::MAP_LOCKED | libc::MAP_POPULATE;
+    // MAP_HUGE_2MB: 2 MiB pages whatever the system's default hugepage size
+    // (a 1 GiB default would otherwise change `len`'s rounding and layout).
+    let flags = libc::MAP_SHARED
+        | libc::MAP_ANONYMOUS
+        | libc::MAP_HUGETLB
+        | libc::MAP_HUGE_2MB
+        | libc::MAP_LOCKED
+        | libc::MAP_POPULATE;
     // SAFETY: an anonymous mapping at an address of the kernel's choosing
     // aliases nothing; the result is checked before use.
     let base = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0) };

@@ -21,14 +21,38 @@ pub fn physical_address(virtual_address: usize) -> Result<u64, EnvError> {
     pagemap
         .read_exact_at(&mut entry, (virtual_address / page_size * 8) as u64)
         .map_err(|e| EnvError(format!("cannot read /proc/self/pagemap: {e}")))?;
-    let entry = u64::from_le_bytes(entry);
+    physical_address_from_entry(u64::from_le_bytes(entry), virtual_address, page_size)
+}
+
+/// The physical address a pagemap entry gives for `virtual_address`.
+pub(super) fn physical_address_from_entry(
+    entry: u64,
+    virtual_address: usize,
+    page_size: usize,
+) -> Result<u64, EnvError> {
     if entry & PRESENT == 0 {
         return Err(EnvError(format!("page at {virtual_address:#x} is not resident, so it has no physical address")));
     }
     let frame = entry & PFN_MASK;
     if frame == 0 {
-        // The kernel hides frame numbers from processes without CAP_SYS_ADMIN.
-        return Err(EnvError("reading physical addresses from /proc/self/pagemap needs root".into()));
+        // Since Linux 4.2 the kernel reports frame number 0 to processes
+        // without CAP_SYS_ADMIN (pagemap.rst), root without it included.
+        return Err(EnvError(
+            "/proc/self/pagemap shows frame number 0 for a resident page: reading physical addresses needs CAP_SYS_ADMIN (run as root with it, or grant it: setcap cap_sys_admin+ep BINARY)".into(),
+        ));
     }
     Ok(frame * page_size as u64 + (virtual_address % page_size) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hidden_frame_number_names_the_capability() {
+        let error = physical_address_from_entry(PRESENT, 0x7000_1234, 4096).unwrap_err();
+        assert!(error.0.contains("needs CAP_SYS_ADMIN"), "{error}");
+        assert_eq!(physical_address_from_entry(PRESENT | 0x42, 0x7000_1234, 4096), Ok(0x42 * 4096 + 0x234));
+        assert!(physical_address_from_entry(0x42, 0, 4096).unwrap_err().0.contains("not resident"));
+    }
 }

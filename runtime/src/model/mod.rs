@@ -151,6 +151,11 @@ impl Model {
         self.port(port).wire.len()
     }
 
+    /// How many times the driver read `port`'s STATUS register.
+    pub fn status_reads(&self, port: usize) -> u64 {
+        self.port(port).status_reads
+    }
+
     /// What the driver did that the datasheet forbids, on every port.
     pub fn violations(&self) -> Vec<String> {
         (0..self.ports.len())

@@ -7,6 +7,7 @@ use crate::dma::DmaMemory;
 use crate::regs::*;
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// 8.1: the 82599's register space (BAR0) is 128 KiB.
 const REGISTER_SPACE: usize = 128 * 1024;
@@ -20,7 +21,12 @@ pub(super) struct PortState {
     /// Indexed by offset / 4: a lookup is one load, as on the device.
     values: Box<[u32]>,
     /// A global reset was requested and has not completed yet.
-    resetting: bool,
+    /// When the pending global reset was requested.
+    resetting: Option<Instant>,
+    /// An access came too soon after the pending reset (reported once).
+    early_access_reported: bool,
+    /// STATUS reads by the driver (the vanished-device check is rate-limited).
+    pub status_reads: u64,
     /// At least one global reset completed since power-on.
     pub reset_done: bool,
     pub vanished: bool,
@@ -49,6 +55,10 @@ pub(super) struct PortState {
     released_dma_reported: bool,
 }
 
+/// 8.2.3.1.1: a global reset takes about 1 ms, during which no register
+/// may be accessed.
+const RESET_DURATION: Duration = Duration::from_millis(1);
+
 /// TDWBAL's low two bits are Head_WB_En and a reserved bit (8.2.3.9.11).
 pub(super) const HEAD_WRITE_BACK_CONTROL_BITS: u32 = 0b11;
 /// The alignment a head write-back address needs for the 82599 to honour
@@ -70,7 +80,9 @@ impl PortState {
             clock,
             latencies: Vec::new(),
             values: vec![0; REGISTER_SPACE / 4].into_boxed_slice(),
-            resetting: false,
+            resetting: None,
+            early_access_reported: false,
+            status_reads: 0,
             reset_done: false,
             vanished: false,
             wire: VecDeque::new(),
@@ -98,6 +110,8 @@ impl PortState {
         self.set(EEC.offset, eec::PRES.mask() | eec::AUTO_RD.mask());
         self.set(RDRXCTL.offset, rdrxctl::DMAIDONE.mask());
         self.set(STATUS.offset, status::MASTER_ENABLE_STATUS.mask());
+        // 8.2.3.8.9: the whole 512 KiB receive packet buffer is PB[0]'s.
+        self.set(RXPBSIZE.at(0).offset, 512 << 10);
         for queue in 0..DCA_RXCTRL.count {
             self.set(DCA_RXCTRL.at(queue).offset, dca_rxctrl::RESET);
         }
@@ -135,15 +149,34 @@ impl PortState {
         true
     }
 
+    /// 8.2.3.1.1: after setting CTRL.RST, software must wait about 1 ms
+    /// before reading CTRL or accessing any other register; the reset is
+    /// done (CTRL.RST self-cleared) no sooner than that.
+    fn during_reset(&mut self, offset: u32) {
+        let Some(started) = self.resetting else { return };
+        let elapsed = started.elapsed();
+        if elapsed < RESET_DURATION {
+            if !self.early_access_reported {
+                self.early_access_reported = true;
+                self.violation(format!(
+                    "register {offset:#07x} accessed {} us after CTRL.RST was set: wait about 1 ms first (8.2.3.1.1)",
+                    elapsed.as_micros()
+                ));
+            }
+        } else if offset == CTRL.offset && !self.config.reset_never_completes {
+            self.resetting = None;
+            self.reset_done = true;
+            self.load_reset_values();
+        }
+    }
+
     pub fn read(&mut self, offset: u32) -> u32 {
         if self.vanished {
             return u32::MAX;
         }
-        if offset == CTRL.offset && self.resetting && !self.config.reset_never_completes {
-            // CTRL.RST self-clears once the reset is done (8.2.3.1.1).
-            self.resetting = false;
-            self.reset_done = true;
-            self.load_reset_values();
+        self.during_reset(offset);
+        if offset == STATUS.offset {
+            self.status_reads += 1;
         }
         // 8.2.3.23: statistics clear on read.
         let clear_on_read = |counter: &mut u32| std::mem::take(counter);
@@ -152,7 +185,7 @@ impl PortState {
             o if o == GPTC.offset => clear_on_read(&mut self.good_transmitted),
             o if o == MPC.at(0).offset => clear_on_read(&mut self.missed),
             o if o == QPRDC.at(0).offset => clear_on_read(&mut self.dropped_no_descriptor),
-            o if o == CTRL.offset && self.resetting => ctrl::RST.mask(),
+            o if o == CTRL.offset && self.resetting.is_some() => ctrl::RST.mask(),
             o => self.get(o),
         }
     }
@@ -161,13 +194,24 @@ impl PortState {
         if self.vanished {
             return;
         }
+        self.during_reset(offset);
+        // Before the first reset only interrupt masks and the master disable
+        // algorithm (receive queues off, CTRL) may be written.
         let interrupt_mask = offset == EIMC.offset || EIMC_EX.index_of(offset).is_some();
-        if !self.reset_done && offset != CTRL.offset && !interrupt_mask {
+        let master_disable = offset == CTRL.offset || RXDCTL.index_of(offset).is_some();
+        if !self.reset_done && !master_disable && !interrupt_mask {
             self.violation(format!("write to {offset:#07x} before the global reset (4.6.3.2)"));
         }
         if offset == CTRL.offset {
             if ctrl::RST.is_set(value) {
-                self.resetting = true;
+                // 4.2.1.6.1: the master disable algorithm (5.2.5.3.2) first.
+                if status::MASTER_ENABLE_STATUS.is_set(self.get(STATUS.offset)) && self.resetting.is_none() {
+                    self.violation(
+                        "global reset (CTRL.RST) while the device is still a bus master: run the master disable algorithm first (4.2.1.6.1, 5.2.5.3.2)".into(),
+                    );
+                }
+                self.resetting = Some(Instant::now());
+                self.early_access_reported = false;
             }
             // 5.2.5.3.2: with master disable set the device issues no new
             // DMA, and once nothing is pending STATUS says so (at once here).
@@ -205,6 +249,16 @@ impl PortState {
                 }
                 if !dmatxctl::TE.is_set(self.get(DMATXCTL.offset)) {
                     self.violation(format!("transmit queue {q} enabled before DMATXCTL.TE (4.6.8)"));
+                }
+                let (prefetch, host) = (txdctl::PTHRESH.get(value), txdctl::HTHRESH.get(value));
+                if prefetch == 0 {
+                    self.violation(format!(
+                        "transmit queue {q} enabled with TXDCTL.PTHRESH = 0: descriptors are then fetched only when the queue's cache runs dry, which TinyNF found too slow for 10 Gb/s (7.2.3.4.1)"
+                    ));
+                } else if host == 0 {
+                    self.violation(format!(
+                        "transmit queue {q} enabled with TXDCTL.PTHRESH = {prefetch} and HTHRESH = 0: HTHRESH must be non-zero whenever PTHRESH is used (8.2.3.9.10)"
+                    ));
                 }
             }
         }
@@ -244,6 +298,17 @@ impl PortState {
             if value >= self.ring_count(TDLEN.at(queue).offset) {
                 self.violation(format!("TDT {value} beyond transmit ring {queue}"));
                 return;
+            }
+        }
+        if offset == RXCTRL.offset && rxctrl::RXEN.is_set(value) {
+            for tc in 0..FCRTH.count {
+                let buffer = self.get(RXPBSIZE.at(tc).offset) >> 10 << 10;
+                let mark = fcrth::RTH.get(self.get(FCRTH.at(tc).offset)) << 5;
+                if buffer > 0 && (mark == 0 || mark + 8 > buffer) {
+                    self.violation(format!(
+                        "receive enabled with FCRTH[{tc}].RTH = {mark} bytes for a {buffer}-byte packet buffer: it must be set, flow control or not, below the buffer's size (4.6.3, 8.2.3.3.4)"
+                    ));
+                }
             }
         }
         if offset == RXCTRL.offset

@@ -197,6 +197,12 @@ pub const FCCFG: Register = Register::new("FCCFG", 0x03D00);
 pub const MFLCN: Register = Register::new("MFLCN", 0x04294);
 pub const FCRTL: RegisterArray = RegisterArray::new("FCRTL", 0x03220, 4, 8);
 pub const FCRTH: RegisterArray = RegisterArray::new("FCRTH", 0x03260, 4, 8);
+pub mod fcrth {
+    use super::Field;
+    /// 8.2.3.3.4: receive packet buffer high water mark, in bytes (bits
+    /// 18:5, so 32-byte granularity). Must be set even without flow control.
+    pub const RTH: Field = Field::bits("FCRTH.RTH", 5, 14);
+}
 
 // 8.2.3.23 Statistics (clear on read)
 pub const CRCERRS: Register = Register::new("CRCERRS", 0x04000);
