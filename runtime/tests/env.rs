@@ -141,3 +141,32 @@ fn bus_mastering_is_off_once_the_registers_are_dropped() {
     drop(registers);
     assert_eq!(command_register(&directory) & 0b100, 0, "bus master off");
 }
+
+/// With DMA remapping on, every DMA of the card would fault while init and
+/// link succeed; the device's IOMMU group and its domain type say so, and
+/// the error names the fix. No group, or an identity (pass-through)
+/// domain, is fine.
+#[test]
+fn a_translating_iommu_is_refused_naming_the_fix() {
+    let sysfs = FakeSysfs::new("iommu");
+    let directory = sysfs.device("0000:07:00.0", 0x8086, 0x10fb);
+    let group = sysfs.root.join("kernel/iommu_groups/12");
+    std::fs::create_dir_all(&group).unwrap();
+    std::os::unix::fs::symlink(&group, directory.join("iommu_group")).unwrap();
+    let open = || PciDevice::open_in(&sysfs.root, "0000:07:00.0").err().map(|e| e.0);
+    let fix = "boot with iommu=pt, or with the device unbound run `echo identity > /sys/kernel/iommu_groups/12/type`";
+    for kind in ["DMA", "DMA-FQ", "blocked"] {
+        std::fs::write(group.join("type"), format!("{kind}\n")).unwrap();
+        assert_eq!(
+            open(),
+            Some(format!("the IOMMU translates DMA addresses for 0000:07:00.0 (IOMMU group 12, domain type {kind}), so the physical addresses this driver gives the card would fault and no frame would move: {fix}"))
+        );
+    }
+    std::fs::remove_file(group.join("type")).unwrap();
+    assert!(open().is_some_and(|e| e.contains("does not say whether it translates") && e.ends_with(fix)));
+    std::fs::write(group.join("type"), "identity\n").unwrap();
+    let passes = |error: Option<String>| error.is_none_or(|e| !env::is_root() && e.contains("needs root"));
+    assert!(passes(open()), "{:?}", open());
+    std::fs::remove_file(directory.join("iommu_group")).unwrap();
+    assert!(passes(open()), "{:?}", open());
+}

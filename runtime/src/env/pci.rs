@@ -37,6 +37,34 @@ const PARTS: [(u16, &str, bool); 16] = [
     (0x1558, "82599 QSFP+ (SF-QP)", false),
 ];
 
+/// The driver hands the card physical addresses (from pagemap). With DMA
+/// remapping on, the IOMMU translates every address the card uses, so each
+/// DMA would fault while init and link still succeed: a silent run with no
+/// traffic. A device with no IOMMU group is not behind an IOMMU; a group
+/// whose default domain is `identity` (iommu=pt) passes addresses through.
+/// Anything else is refused, naming the fix (driving the card through VFIO,
+/// as ixy does, is not implemented).
+fn check_iommu(address: PciAddress, directory: &Path) -> Result<(), EnvError> {
+    let link = directory.join("iommu_group");
+    let Ok(group) = fs::canonicalize(&link) else {
+        return Ok(());
+    };
+    let number = group.file_name().map_or_else(|| "?".into(), |n| n.to_string_lossy().into_owned());
+    let kind = fs::read_to_string(group.join("type")).map(|t| t.trim().to_owned());
+    let fix = format!(
+        "boot with iommu=pt, or with the device unbound run `echo identity > /sys/kernel/iommu_groups/{number}/type`"
+    );
+    match kind {
+        Ok(kind) if kind == "identity" => Ok(()),
+        Ok(kind) => Err(EnvError(format!(
+            "the IOMMU translates DMA addresses for {address} (IOMMU group {number}, domain type {kind}), so the physical addresses this driver gives the card would fault and no frame would move: {fix}"
+        ))),
+        Err(_) => Err(EnvError(format!(
+            "{address} is in IOMMU group {number} and the kernel does not say whether it translates DMA addresses (no type file), so the physical addresses this driver gives the card might fault: {fix}"
+        ))),
+    }
+}
+
 /// Whether `vendor:device` is a part this driver drives; the error says
 /// what it is otherwise.
 pub fn check_part(address: PciAddress, vendor: u16, device: u16) -> Result<(), EnvError> {
@@ -141,6 +169,7 @@ impl PciDevice {
             .map_err(|e| EnvError(format!("cannot read the PCI ids of {address}: {e}")))?;
         let (vendor, device) = (u16::from_le_bytes([ids[0], ids[1]]), u16::from_le_bytes([ids[2], ids[3]]));
         check_part(address, vendor, device)?;
+        check_iommu(address, &directory)?;
         if !super::is_root() {
             return Err(EnvError(format!(
                 "driving the 82599 at {address} needs root (PCI configuration space and BAR0)"
