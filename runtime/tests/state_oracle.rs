@@ -295,3 +295,51 @@ mod policer_model {
         }
     }
 }
+
+/// Maglev's two promises (NSDI 2016 §3.4): equal shares (with the paper's
+/// round-robin population, counts differ by at most one) and minimal
+/// disruption (removing a backend moves few slots between the others;
+/// measured under 1% for up to 100 backends at M = 65537, asserted under 2%).
+mod maglev_properties {
+    use nfc_runtime::state::Maglev;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+
+        #[test]
+        fn shares_are_equal_and_removal_disrupts_little(
+            ids in prop::collection::hash_set(any::<u64>(), 2..64),
+            seed in any::<u64>(),
+            removed in any::<prop::sample::Index>(),
+            size in prop::sample::select(vec![257usize, 1009, 65_537]),
+        ) {
+            let ids: Vec<u64> = ids.into_iter().collect();
+            prop_assume!(size > ids.len());
+            let mut maglev = Maglev::new(&ids, size, seed).unwrap();
+            let shares = |m: &Maglev| {
+                let mut counts = vec![0usize; ids.len()];
+                for &b in m.slots() {
+                    counts[usize::from(b)] += 1;
+                }
+                counts
+            };
+            let counts = shares(&maglev);
+            prop_assert!(counts.iter().max().unwrap() - counts.iter().min().unwrap() <= 1, "{:?}", counts);
+            let before = maglev.slots().to_vec();
+            let gone = removed.index(ids.len());
+            maglev.set_enabled(gone, false);
+            let counts = shares(&maglev);
+            prop_assert_eq!(counts[gone], 0);
+            let rest: Vec<usize> = counts.iter().enumerate().filter(|&(b, _)| b != gone).map(|(_, &c)| c).collect();
+            prop_assert!(rest.iter().max().unwrap() - rest.iter().min().unwrap() <= 1, "{:?}", rest);
+            if size == 65_537 {
+                let moved = before.iter().zip(maglev.slots()).filter(|&(b, a)| usize::from(*b) != gone && b != a).count();
+                prop_assert!(moved * 50 < size, "{} of {} slots moved between surviving backends", moved, size);
+            }
+            // Back again: the very same table.
+            maglev.set_enabled(gone, true);
+            prop_assert_eq!(maglev.slots(), &before[..]);
+        }
+    }
+}

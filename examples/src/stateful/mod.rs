@@ -10,6 +10,7 @@
 
 pub mod bridge;
 pub mod firewall;
+pub mod lb;
 pub mod nat;
 pub mod policer;
 

@@ -45,3 +45,12 @@ fn policer_runs_on_the_model() {
     assert!(out.contains("rule lan_to_wan: 3000 packets"), "{out}");
     assert!(out.contains("rule pass/new: 1 packets"), "{out}");
 }
+
+#[test]
+fn lb_runs_on_the_model() {
+    // One flow from the model's traffic to the default VIP: new once, then affinity.
+    let out = run_on_the_model(env!("CARGO_BIN_EXE_lb"), 3000);
+    assert!(out.contains("rule affinity/new: 1 packets"), "{out}");
+    assert!(out.contains("rule affinity/hit: 2999 packets"), "{out}");
+    assert!(out.contains("rule backend_to_client: 3000 packets"), "{out}");
+}

@@ -5,6 +5,7 @@
 mod binaries;
 mod bridge;
 mod firewall;
+mod lb;
 mod nat;
 mod policer;
 mod support;

@@ -15,6 +15,7 @@
 //! - [`Napt`]: source NAPT (RFC 3022) with port ranges, ICMP error
 //!   translation, RFC 4787/5382/5508 behaviour.
 //! - [`Policer`]: a token bucket per key, integer arithmetic.
+//! - [`Maglev`]: consistent hashing onto backends (the Maglev paper's table).
 //!
 //! Every table has an explicit, counted behaviour when full (refuse or
 //! evict, chosen per use and documented there), never a panic and never an
@@ -29,6 +30,7 @@ mod flow_table;
 mod hash_index;
 mod key;
 mod learning;
+mod maglev;
 mod nat;
 mod policer;
 mod related;
@@ -43,6 +45,7 @@ pub use flow_table::{EntryId, FlowTable, Full, Inserted, TableStats};
 pub use hash_index::HashIndex;
 pub use key::{random_seed, KeyHasher, TableKey};
 pub use learning::{Learned, LearningTable};
+pub use maglev::{Maglev, DEFAULT_TABLE_SIZE};
 pub use nat::{Endpoint, ExternalRange, Napt, NatConfig, NatStats, Translation};
 pub use policer::{BucketLimits, Policed, Policer, TokenBucket};
 pub use related::{is_icmp_error, outer_ip_end, quoted_flow, QuotedFlow, QUOTE_OFFSET};
