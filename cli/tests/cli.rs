@@ -285,6 +285,8 @@ fn new_without_a_spec_starts_from_a_commented_spec_whose_tests_pass() {
     let (ok, stdout, stderr) = nfc(&["test", spec.to_str().unwrap()]);
     assert!(ok, "{stdout}{stderr}");
     assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+    let (ok, _, stderr) = nfc(&["check", spec.to_str().unwrap()]);
+    assert!(ok && stderr.is_empty(), "the starter raises no warning: {stderr}");
 }
 
 #[test]
