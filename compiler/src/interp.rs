@@ -57,9 +57,11 @@ pub fn field_value(headers: &Headers, data: &[u8], field: Field, input: PortId) 
     }
 }
 
-/// Rewrite a writable field through the wire setters (which fix checksums).
-fn set_field(headers: &Headers, data: &mut [u8], field: Field, value: u128) {
-    match field {
+/// Rewrite a writable field through the wire setters (which fix checksums);
+/// false when the setter refused although the field's header is there (an
+/// address whose upper-layer checksum is out of reach).
+fn set_field(headers: &Headers, data: &mut [u8], field: Field, value: u128) -> bool {
+    let done = match field {
         Field::EthDst => headers.set_eth_dst(data, value as u64),
         Field::EthSrc => headers.set_eth_src(data, value as u64),
         Field::VlanId => headers.set_vlan_id(data, value as u16),
@@ -85,6 +87,12 @@ fn set_field(headers: &Headers, data: &mut [u8], field: Field, value: u128) {
             unreachable!("the checker rejects writes to read-only field {}", field.path())
         }
     };
+    let present = match field {
+        Field::Ipv4Src | Field::Ipv4Dst => headers.has_ipv4(),
+        Field::Ipv6Src | Field::Ipv6Dst => headers.has_ipv6(),
+        _ => false,
+    };
+    done || !present
 }
 
 fn holds(test: Test, value: u128) -> bool {
@@ -97,14 +105,19 @@ fn holds(test: Test, value: u128) -> bool {
 /// What the actions did to the packet's fate.
 enum Fate {
     Continue,
-    /// Dropped: the TTL expired or a VLAN tag could not be pushed.
+    /// Dropped: the TTL expired, a VLAN tag could not be pushed, or an
+    /// address could not be rewritten with its checksum kept right.
     Dropped,
 }
 
 fn run_actions(actions: &[Action], headers: &mut Headers, frame: &mut Frame<'_>) -> Fate {
     for action in actions {
         match *action {
-            Action::Set { field, value } => set_field(headers, frame.data_mut(), field, value),
+            Action::Set { field, value } => {
+                if !set_field(headers, frame.data_mut(), field, value) {
+                    return Fate::Dropped;
+                }
+            }
             Action::DecrementTtl => {
                 if let TtlOutcome::Expired = headers.decrement_ttl(frame.data_mut()) {
                     return Fate::Dropped;

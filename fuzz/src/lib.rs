@@ -7,6 +7,7 @@
 //! (a stand-in for coverage, which needs compiler instrumentation).
 #![forbid(unsafe_code)]
 
+pub mod chains;
 pub mod engine;
 pub mod mutate;
 pub mod targets;

@@ -474,7 +474,7 @@ impl Target for SpecDsl {
 
 /// Every target, by name.
 pub fn all() -> Vec<Box<dyn Target>> {
-    let mut targets: Vec<Box<dyn Target>> = vec![Box::new(Wire)];
+    let mut targets: Vec<Box<dyn Target>> = vec![Box::new(Wire), Box::new(crate::chains::Ipv6Chains::new())];
     targets.extend(nf_targets());
     targets.push(Box::new(SpecToml));
     targets.push(Box::new(SpecDsl));

@@ -49,7 +49,11 @@
 //! A setter writes only inside the headers `parse` established, after one
 //! check that `data` is at least that long, so it never panics even when given
 //! a different slice; it returns false and writes nothing when the layer is
-//! absent. Values wider than the field are masked to its width (`vlan_id` 12
+//! absent, and an address setter also when the upper-layer checksum over the
+//! address is out of reach ([`Headers::upper_checksum_out_of_reach`]: behind a
+//! broken IPv6 chain, or in a TCP/UDP/ICMPv6 header cut short), where a
+//! rewrite would leave it wrong; generated code then drops the packet, as
+//! for a VLAN tag it cannot push. Values wider than the field are masked to its width (`vlan_id` 12
 //! bits, `vlan_pcp` 3, `ip_dscp` 6, MAC addresses 48). Checksums are updated
 //! incrementally (RFC 1624): the IPv4 header checksum for IPv4 fields, the
 //! TCP/UDP checksum for ports and (through the pseudo-header) addresses, the
@@ -590,6 +594,25 @@ impl Headers {
         }
     }
 
+    /// Whether the packet carries an upper-layer checksum over the IP
+    /// addresses that `parse` could not reach: the upper layer behind a broken
+    /// IPv6 chain, or a TCP, UDP or ICMPv6 header cut short (a tiny first
+    /// fragment, a truncated packet). Rewriting an address would leave that
+    /// checksum wrong, so the address setters refuse. A later fragment has no
+    /// such checksum: its first fragment does.
+    #[inline]
+    pub fn upper_checksum_out_of_reach(&self) -> bool {
+        if self.fragment == frag::LATER || !self.has_ip() {
+            return false;
+        }
+        if self.layers & PROTO == 0 {
+            return true;
+        }
+        let covered =
+            self.proto == PROTO_TCP || self.proto == PROTO_UDP || (self.has_ipv6() && self.proto == PROTO_ICMPV6);
+        covered && self.layers & (TCP | UDP | ICMP) == 0
+    }
+
     #[inline]
     pub fn set_ipv4_src(&self, data: &mut [u8], value: u32) -> bool {
         self.set_ipv4_address(data, 12, value)
@@ -600,7 +623,7 @@ impl Headers {
     }
     #[inline]
     fn set_ipv4_address(&self, data: &mut [u8], field: usize, value: u32) -> bool {
-        if !self.writable(data, IPV4) {
+        if !self.writable(data, IPV4) || self.upper_checksum_out_of_reach() {
             return false;
         }
         let l3 = usize::from(self.l3);
@@ -623,7 +646,7 @@ impl Headers {
     }
     #[inline]
     fn set_ipv6_address(&self, data: &mut [u8], field: usize, value: u128) -> bool {
-        if !self.writable(data, IPV6) {
+        if !self.writable(data, IPV6) || self.upper_checksum_out_of_reach() {
             return false;
         }
         let at = usize::from(self.l3) + field;
