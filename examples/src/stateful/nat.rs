@@ -3,23 +3,28 @@
 //! behaviour and its RFC 4787/5382/5508 choices are documented there).
 //!
 //! As a router it owns a MAC and an address on each side:
+//! - On each side it answers ARP requests for its address there
+//!   (`arp/answered`, RFC 826), and turns a packet whose TTL runs out into
+//!   an ICMP time exceeded back to its sender from that address
+//!   (`icmp/time_exceeded`; `drop/ttl` where RFC 1812 forbids the error).
 //! - Inside, hosts use it as their gateway: frames addressed to its inside
 //!   MAC (others: `drop/not_for_us`) carrying IPv4 are translated, their
-//!   TTL decremented (`drop/ttl` at 1 or 0), and sent to the outside next
-//!   hop (`gateway_mac`) from the outside MAC. The internal host's MAC is
-//!   remembered per mapping, for the replies.
+//!   TTL decremented, and sent to the outside next hop (`gateway_mac`)
+//!   from the outside MAC. The internal host's MAC is remembered per
+//!   mapping, for the replies.
 //! - Outside, frames to its outside MAC for the external address are
 //!   translated back (no mapping: `drop/no_mapping`, silently) and sent to
 //!   the internal host's MAC.
 //! - Inside hosts reaching the external address itself (hairpinning,
 //!   RFC 4787 REQ-9) are translated both ways and sent back inside.
-//! - Not IPv4 (`drop/not_ipv4`: IPv6, and ARP until the router helpers
-//!   answer it), not translatable (`drop/untranslatable`), no free
+//! - Not IPv4 (`drop/not_ipv4`: IPv6, ARP other than requests for its
+//!   addresses), not translatable (`drop/untranslatable`), no free
 //!   external port (`drop/full`), an ICMP error with a wrong checksum
 //!   (`drop/bad_checksum`): dropped.
 
 use super::{expose_counters, mac_at, Counters, EXPIRY_BUDGET};
 use nfc::runtime::state::{random_seed, ExternalRange, FlowTimeouts, Napt, NatConfig, StateError, Translation};
+use nfc::runtime::wire::{arp, icmp_error_in_place, IcmpError, Responder};
 use nfc::runtime::{Frame, Headers, NetworkFunction, Outputs, PortId, TtlOutcome};
 
 pub const INSIDE: PortId = 0;
@@ -60,7 +65,7 @@ impl Default for NatRouterConfig {
     }
 }
 
-const NAMES: [&str; 13] = [
+const NAMES: [&str; 15] = [
     "out/translated",
     "out/new_mapping",
     "out/related",
@@ -74,6 +79,8 @@ const NAMES: [&str; 13] = [
     "drop/ttl",
     "drop/not_for_us",
     "drop/not_ipv4",
+    "arp/answered",
+    "icmp/time_exceeded",
 ];
 const OUT_TRANSLATED: usize = 0;
 const OUT_NEW_MAPPING: usize = 1;
@@ -88,6 +95,8 @@ const DROP_BAD_CHECKSUM: usize = 9;
 const DROP_TTL: usize = 10;
 const DROP_NOT_FOR_US: usize = 11;
 const DROP_NOT_IPV4: usize = 12;
+const ARP_ANSWERED: usize = 13;
+const TIME_EXCEEDED: usize = 14;
 
 pub struct NatRouter {
     config: NatRouterConfig,
@@ -95,7 +104,7 @@ pub struct NatRouter {
     /// The internal host's MAC per mapping slot.
     host_macs: Box<[u64]>,
     now: u64,
-    counters: Counters<13>,
+    counters: Counters<15>,
 }
 
 impl NatRouter {
@@ -132,10 +141,10 @@ impl NatRouter {
     #[inline]
     fn outbound(&mut self, frame: &mut Frame<'_>, len: usize) -> Outputs {
         let headers = Headers::parse(frame.data());
-        let data = frame.data_mut();
-        if let Some(outputs) = self.check_router_input(&headers, data, len, self.config.inside_mac) {
+        if let Some(outputs) = self.router_input(&headers, frame, len, INSIDE) {
             return outputs;
         }
+        let data = frame.data_mut();
         let translation = self.napt.outbound(&headers, data, self.now);
         let (counter, index) = match translation {
             Translation::Mapped { index, new } => {
@@ -162,10 +171,10 @@ impl NatRouter {
     #[inline]
     fn inbound(&mut self, frame: &mut Frame<'_>, len: usize) -> Outputs {
         let headers = Headers::parse(frame.data());
-        let data = frame.data_mut();
-        if let Some(outputs) = self.check_router_input(&headers, data, len, self.config.outside_mac) {
+        if let Some(outputs) = self.router_input(&headers, frame, len, OUTSIDE) {
             return outputs;
         }
+        let data = frame.data_mut();
         if !headers.ipv4_dst(data).is_some_and(|dst| self.napt.is_external(dst)) {
             return self.counters.count(DROP_NOT_FOR_US, len, Outputs::DROP);
         }
@@ -203,19 +212,36 @@ impl NatRouter {
         self.counters.count(counter, len, Outputs::port(INSIDE))
     }
 
-    /// The checks of a router's input: IPv4, addressed to our MAC, TTL left.
+    /// A router's input on `port`: ARP requests for our address answered;
+    /// then only IPv4 addressed to our MAC goes on, its TTL decremented
+    /// (an expiring packet becomes an ICMP time exceeded back to its source).
     #[inline]
-    fn check_router_input(&mut self, headers: &Headers, data: &mut [u8], len: usize, mac: u64) -> Option<Outputs> {
+    fn router_input(&mut self, headers: &Headers, frame: &mut Frame<'_>, len: usize, port: PortId) -> Option<Outputs> {
+        let (mac, address) = if port == INSIDE {
+            (self.config.inside_mac, self.config.inside_address)
+        } else {
+            (self.config.outside_mac, self.config.outside_address)
+        };
         if !headers.has_ipv4() {
-            return Some(self.counters.count(DROP_NOT_IPV4, len, Outputs::DROP));
+            let answered = arp::answer_request(headers, frame.data_mut(), |ip| (ip == address).then_some(mac));
+            return Some(match answered {
+                Some(_) => self.counters.count(ARP_ANSWERED, len, Outputs::port(port)),
+                None => self.counters.count(DROP_NOT_IPV4, len, Outputs::DROP),
+            });
         }
-        if headers.eth_dst(data) != Some(mac) {
+        if headers.eth_dst(frame.data()) != Some(mac) {
             return Some(self.counters.count(DROP_NOT_FOR_US, len, Outputs::DROP));
         }
-        if headers.decrement_ttl(data) != TtlOutcome::Decremented {
-            return Some(self.counters.count(DROP_TTL, len, Outputs::DROP));
+        match headers.decrement_ttl(frame.data_mut()) {
+            TtlOutcome::Decremented => None,
+            TtlOutcome::Expired | TtlOutcome::NotIp => {
+                let responder = Responder { mac, ipv4: address, ipv6: 0 };
+                Some(match icmp_error_in_place(frame, headers, IcmpError::TimeExceeded, &responder) {
+                    Ok(()) => self.counters.count(TIME_EXCEEDED, len, Outputs::port(port)),
+                    Err(_) => self.counters.count(DROP_TTL, len, Outputs::DROP),
+                })
+            }
         }
-        None
     }
 
     #[inline]

@@ -226,18 +226,41 @@ fn inside_hosts_reach_each_other_through_the_external_address() {
 }
 
 #[test]
-fn router_input_checks() {
+fn router_input_checks_arp_and_expiring_packets() {
     let mut n = nat(1024, 65535);
     let mut expiring = udp(A, via_nat(R), 5000, 53, b"q");
     expiring[22] = 1;
     expiring[24..26].copy_from_slice(&[0, 0]);
     let sum = nfc::runtime::wire::checksum::checksum(&expiring[14..34]);
     expiring[24..26].copy_from_slice(&sum.to_be_bytes());
-    dropped(&mut n, 0, INSIDE, &expiring);
+    // TTL 1: time exceeded, from the router's inside address, back inside.
+    let (outputs, out) = process_at(&mut n, 0, INSIDE, &expiring);
+    assert_eq!(outputs, Outputs::port(INSIDE));
+    let error = seen(&out);
+    assert_eq!(
+        (error.src, error.dst, error.ports, error.src_mac, error.dst_mac),
+        ([10, 0, 0, 1], A.ip, (11, 0), NAT_IN_MAC, A.mac)
+    );
+    assert_eq!(&error.payload[..], &expiring[14..]);
+    assert_eq!(n.mappings(), 0, "an expiring packet maps nothing");
+    // ARP for the router's addresses, on each side.
+    let (outputs, reply) = process_at(&mut n, 0, INSIDE, &arp_request(A, [10, 0, 0, 1]));
+    assert_eq!((outputs, &reply[..6], &reply[6..12]), (Outputs::port(INSIDE), &A.mac[..], &NAT_IN_MAC[..]));
+    let (outputs, reply) = process_at(&mut n, 0, OUTSIDE, &arp_request(R, NAT_OUT.ip));
+    assert_eq!((outputs, &reply[..6], &reply[6..12]), (Outputs::port(OUTSIDE), &R.mac[..], &NAT_OUT.mac[..]));
+    dropped(&mut n, 0, INSIDE, &arp_request(A, [10, 0, 0, 99]));
+    dropped(&mut n, 0, OUTSIDE, &arp_request(R, [10, 0, 0, 1]));
     dropped(&mut n, 0, INSIDE, &udp(A, R, 5000, 53, b"not to the router's MAC"));
-    dropped(&mut n, 0, INSIDE, &arp_request(A, [10, 0, 0, 1]));
     dropped(&mut n, 0, OUTSIDE, &udp(R, host(2, [203, 0, 113, 99]), 53, 1024, b"not our address"));
-    assert_eq!([n.packets("drop/ttl"), n.packets("drop/not_for_us"), n.packets("drop/not_ipv4")], [1, 2, 1]);
+    assert_eq!(
+        [
+            n.packets("icmp/time_exceeded"),
+            n.packets("arp/answered"),
+            n.packets("drop/not_for_us"),
+            n.packets("drop/not_ipv4")
+        ],
+        [1, 2, 2, 2]
+    );
 }
 
 #[test]

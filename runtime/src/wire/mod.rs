@@ -8,13 +8,17 @@
 //! [`ipv6_ext`] walks IPv6 extension-header chains within fixed bounds.
 //! [`Headers`] is the parse-once result with bounds-checked, never-panicking,
 //! checksum-preserving getters and setters that generated network functions
-//! and the interpreter use per packet.
+//! and the interpreter use per packet. Router replies built in place:
+//! [`arp::answer_request`] (RFC 826) and [`icmp_error_in_place`] (time
+//! exceeded, destination unreachable; RFC 792, 1812, 4443).
 
+pub mod arp;
 pub mod checksum;
 pub mod error;
 pub mod ethernet;
 pub mod headers;
 pub mod icmp;
+pub mod icmp_error;
 pub mod ipv4;
 pub mod ipv6;
 pub mod ipv6_ext;
@@ -22,10 +26,12 @@ pub mod tcp;
 pub mod udp;
 pub mod vlan;
 
+pub use arp::ArpPacket;
 pub use error::WireError;
 pub use ethernet::EthernetFrame;
 pub use headers::{Headers, TtlOutcome};
 pub use icmp::IcmpPacket;
+pub use icmp_error::{icmp_error_in_place, IcmpError, NoReply, Responder};
 pub use ipv4::Ipv4Packet;
 pub use ipv6::Ipv6Packet;
 pub use tcp::TcpPacket;
