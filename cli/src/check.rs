@@ -72,8 +72,8 @@ pub fn check(path: &Path, format: MessageFormat) -> bool {
             let spec = &checked.spec;
             println!(
                 "{file}: ok ({} rules, {} tables, {} test cases)",
-                spec.rules.len(),
-                spec.tables.len(),
+                spec.rules().entries.len(),
+                (spec.stages.len() - 1),
                 spec.tests.len()
             );
             true
@@ -86,8 +86,8 @@ pub fn check(path: &Path, format: MessageFormat) -> bool {
                 ok: true,
                 errors: 0,
                 warnings: checked.warnings.len(),
-                rules: Some(spec.rules.len()),
-                tables: Some(spec.tables.len()),
+                rules: Some(spec.rules().entries.len()),
+                tables: Some(spec.stages.len() - 1),
                 tests: Some(spec.tests.len()),
             });
             true

@@ -3,10 +3,12 @@
 mod layers;
 
 use crate::diag::Severity;
-use crate::ir::{Action, Condition, Decision, Field, Layer, Spec, Target, Test, TestPacket};
+use crate::ir::{
+    Action, Condition, Decision, EntryKey, Field, Layer, Spec, StageKind, Target, Test, TestPacket, ENTRY,
+};
 use layers::{contradiction, describe, header_name, Guarantee, Universe};
 
-/// Something the checks found, about a rule or table by index, so each
+/// Something the checks found, about a rule or stage by index, so each
 /// frontend can point at it in its own syntax.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -17,36 +19,58 @@ pub struct Finding {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Subject {
+    /// A rule of the top-level rule list.
     Rule(usize),
-    Table(usize),
+    /// A stage; tables are stages 1.. in the order written.
+    Stage(usize),
+    /// A metadata field.
+    Meta(usize),
     /// A `[[test]]` case's packet, by index.
     Test(usize),
     /// A `[[test]]` case's expected packet, by index.
     TestExpectation(usize),
 }
 
-/// Every warning about a spec that lowered without errors: rules that never
-/// match, shadowed rules, `set`s on headers a rule does not guarantee.
+/// Every warning about a spec that lowered without errors: rules and
+/// entries that never match or are shadowed, `set`s on headers a rule does
+/// not guarantee, tables nothing goes to, metadata nothing sets.
 pub fn warnings(spec: &Spec) -> Vec<Finding> {
     let mut findings = never_matching(spec);
     findings.extend(shadowing(spec));
     findings.extend(unguaranteed_sets(spec));
+    findings.extend(unused_tables(spec));
+    findings.extend(metadata(spec));
     findings
 }
 
-/// Rules whose conditions no packet satisfies together (warnings): TCP and
-/// UDP fields, `eth.type = ipv6` with an IPv4 field, `ip.frag = later` with a
-/// port, ...
+/// An entry's conditions (none for exact and prefix keys).
+fn conditions_of(key: &EntryKey) -> &[Condition] {
+    match key {
+        EntryKey::Conditions(conditions) => conditions,
+        _ => &[],
+    }
+}
+
+/// Rules (and entries of ternary tables) whose conditions no packet
+/// satisfies together (warnings): TCP and UDP fields, `eth.type = ipv6` with
+/// an IPv4 field, `ip.frag = later` with a port, ...
 pub fn never_matching(spec: &Spec) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (index, rule) in spec.rules.iter().enumerate() {
-        let Some(blamed) = contradiction(&rule.conditions, Universe::Parsed) else { continue };
-        let blamed: Vec<String> = blamed.iter().map(describe).collect();
-        findings.push(Finding {
-            severity: Severity::Warning,
-            about: Subject::Rule(index),
-            message: format!("rule `{}` never matches: no packet satisfies {} together", rule.name, join_and(&blamed)),
-        });
+    for (stage_index, stage) in spec.stages.iter().enumerate() {
+        for (index, entry) in stage.entries.iter().enumerate() {
+            let Some(blamed) = contradiction(conditions_of(&entry.key), Universe::Parsed) else { continue };
+            let blamed: Vec<String> = blamed.iter().map(describe).collect();
+            let (about, what) = if stage_index == ENTRY {
+                (Subject::Rule(index), format!("rule `{}`", entry.name))
+            } else {
+                (Subject::Stage(stage_index), format!("entry {} of table `{}`", index + 1, stage.name))
+            };
+            findings.push(Finding {
+                severity: Severity::Warning,
+                about,
+                message: format!("{what} never matches: no packet satisfies {} together", join_and(&blamed)),
+            });
+        }
     }
     findings
 }
@@ -80,7 +104,8 @@ fn set_message(field: Field, guarantee: Guarantee, place: &str) -> String {
             format!("`set {}` {place} never does anything: no packet it applies to has {header}", field.path())
         }
         _ => format!(
-            "`set {}` {place} does nothing on packets without {header}, which the rule does not exclude: {} to say which packets it is for",
+            "`set {}` {place} does nothing on packets without {header}, which the rule does not exclude: {} to say \
+             which packets it is for",
             field.path(),
             how_to_require(field.layer())
         ),
@@ -88,9 +113,9 @@ fn set_message(field: Field, guarantee: Guarantee, place: &str) -> String {
 }
 
 /// `set` actions on a header that some packets a rule matches lack, where
-/// they do nothing (warnings; the docs promise them). A table's entries are
-/// checked for each rule that reaches the table: a hit also guarantees the
-/// key's header.
+/// they do nothing (warnings; the docs promise them). The decisions of a
+/// table a rule goes to are checked for that rule: a hit also guarantees
+/// the key's headers (and the entry's own conditions).
 pub fn unguaranteed_sets(spec: &Spec) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut add = |finding: Finding| {
@@ -98,37 +123,42 @@ pub fn unguaranteed_sets(spec: &Spec) -> Vec<Finding> {
             findings.push(finding);
         }
     };
-    for (index, rule) in spec.rules.iter().enumerate() {
+    let rules = spec.rules();
+    for (index, rule) in rules.entries.iter().enumerate() {
+        let conditions = conditions_of(&rule.key);
         let place = format!("in rule `{}`", rule.name);
-        for (field, guarantee) in layers::unguaranteed_sets(&rule.conditions, &rule.decision.actions) {
+        for (field, guarantee) in layers::unguaranteed_sets(conditions, &rule.decision.actions) {
             add(Finding {
                 severity: Severity::Warning,
                 about: Subject::Rule(index),
                 message: set_message(field, guarantee, &place),
             });
         }
-        let Target::Table(table_index) = rule.decision.target else { continue };
-        let Some(table) = spec.tables.get(table_index) else { continue };
-        let key = match table.kind {
-            crate::ir::TableKind::LongestPrefix(field) | crate::ir::TableKind::Exact(field) => field,
-        };
-        let key_present = Condition { field: key, test: Test::Masked { value: 0, mask: 0 } };
-        let mut hit = rule.conditions.clone();
-        hit.push(key_present);
-        let decisions = table.entries.iter().map(|e| (&hit, &e.decision, "an entry of")).chain(std::iter::once((
-            &rule.conditions,
-            &table.default,
-            "the default of",
-        )));
-        for (conditions, decision, which) in decisions {
+        let Target::Goto(stage_index) = rule.decision.target else { continue };
+        let Some(table) = spec.stages.get(stage_index) else { continue };
+        let key_present = table
+            .kind
+            .key_fields()
+            .iter()
+            .filter(|_| !matches!(table.kind, StageKind::FirstMatch { .. }))
+            .map(|&field| Condition { field, test: Test::Masked { value: 0, mask: 0 } });
+        let mut hit: Vec<Condition> = conditions.to_vec();
+        hit.extend(key_present);
+        let entries = table.entries.iter().map(|e| {
+            let mut conditions = hit.clone();
+            conditions.extend_from_slice(conditions_of(&e.key));
+            (conditions, &e.decision, "an entry of")
+        });
+        let default = std::iter::once((conditions.to_vec(), &table.default, "the default of"));
+        for (conditions, decision, which) in entries.chain(default) {
             let Decision { actions: own, .. } = decision;
             let actions: Vec<Action> = rule.decision.actions.iter().chain(own).copied().collect();
             let place = format!("in {which} table `{}` (after rule `{}`)", table.name, rule.name);
-            for (field, guarantee) in layers::unguaranteed_sets(conditions, &actions) {
+            for (field, guarantee) in layers::unguaranteed_sets(&conditions, &actions) {
                 if own.iter().any(|a| matches!(a, Action::Set { field: f, .. } if *f == field)) {
                     add(Finding {
                         severity: Severity::Warning,
-                        about: Subject::Table(table_index),
+                        about: Subject::Stage(stage_index),
                         message: set_message(field, guarantee, &place),
                     });
                 }
@@ -163,7 +193,8 @@ pub fn test_packets(spec: &Spec) -> Vec<Finding> {
                 severity: Severity::Error,
                 about,
                 message: format!(
-                    "found {} in the `{what}` of test `{}`, expected the fields of one packet (IPv4 or IPv6; TCP, UDP or ICMP)",
+                    "found {} in the `{what}` of test `{}`, expected the fields of one packet (IPv4 or IPv6; TCP, UDP \
+                     or ICMP)",
                     join_and(&blamed),
                     case.name
                 ),
@@ -173,11 +204,36 @@ pub fn test_packets(spec: &Spec) -> Vec<Finding> {
     findings
 }
 
+/// Every decision of a stage: its entries', then its default.
+fn decisions(spec: &Spec, stage: usize) -> impl Iterator<Item = &Decision> {
+    let stage = &spec.stages[stage];
+    stage
+        .entries
+        .iter()
+        .map(|e| &e.decision)
+        .chain(Some(&stage.default))
+        .chain(stage.loaded.iter().flat_map(|l| l.actions.iter().map(|a| &a.decision)))
+}
+
+/// The stages a stage's decisions go to, each once, in index order.
+pub fn successors(spec: &Spec, stage: usize) -> Vec<usize> {
+    let mut next: Vec<usize> = decisions(spec, stage)
+        .filter_map(|d| match d.target {
+            Target::Goto(to) => Some(to),
+            _ => None,
+        })
+        .collect();
+    next.sort_unstable();
+    next.dedup();
+    next
+}
+
 /// Duplicate rule and table names (counters are named after them).
 pub fn names(spec: &Spec) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (j, rule) in spec.rules.iter().enumerate() {
-        if spec.rules[..j].iter().any(|earlier| earlier.name == rule.name) {
+    let rules = &spec.rules().entries;
+    for (j, rule) in rules.iter().enumerate() {
+        if rules[..j].iter().any(|earlier| earlier.name == rule.name) {
             findings.push(Finding {
                 severity: Severity::Error,
                 about: Subject::Rule(j),
@@ -188,11 +244,11 @@ pub fn names(spec: &Spec) -> Vec<Finding> {
             });
         }
     }
-    for (j, table) in spec.tables.iter().enumerate() {
-        if spec.tables[..j].iter().any(|earlier| earlier.name == table.name) {
+    for (j, table) in spec.tables() {
+        if spec.stages[1..j].iter().any(|earlier| earlier.name == table.name) {
             findings.push(Finding {
                 severity: Severity::Error,
-                about: Subject::Table(j),
+                about: Subject::Stage(j),
                 message: format!("found table name `{}` twice, expected unique table names", table.name),
             });
         }
@@ -200,18 +256,139 @@ pub fn names(spec: &Spec) -> Vec<Finding> {
     findings
 }
 
+/// A cycle in the stage graph is an error: a packet would loop.
+pub fn cycles(spec: &Spec) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    // Depth-first from every stage; `state` 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; spec.stages.len()];
+    let mut path = Vec::new();
+    for start in 0..spec.stages.len() {
+        if state[start] == 0 {
+            find_cycles(spec, start, &mut state, &mut path, &mut findings);
+        }
+    }
+    findings
+}
+
+/// A table no decision goes to never runs: a warning.
+pub fn unused_tables(spec: &Spec) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut reached = vec![false; spec.stages.len()];
+    let mut pending = vec![ENTRY];
+    while let Some(stage) = pending.pop() {
+        if !std::mem::replace(&mut reached[stage], true) {
+            pending.extend(successors(spec, stage));
+        }
+    }
+    for (index, table) in spec.tables() {
+        if !reached[index] {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                about: Subject::Stage(index),
+                message: format!(
+                    "table `{}` is never used: no rule or table goes to it (`goto = \"{}\"`)",
+                    table.name, table.name
+                ),
+            });
+        }
+    }
+    findings
+}
+
+fn find_cycles(spec: &Spec, stage: usize, state: &mut [u8], path: &mut Vec<usize>, findings: &mut Vec<Finding>) {
+    state[stage] = 1;
+    path.push(stage);
+    for next in successors(spec, stage) {
+        match state[next] {
+            0 => find_cycles(spec, next, state, path, findings),
+            1 => {
+                let start = path.iter().position(|&s| s == next).expect("on the path");
+                let names: Vec<&str> =
+                    path[start..].iter().chain(Some(&next)).map(|&s| spec.stages[s].name.as_str()).collect();
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    about: Subject::Stage(next),
+                    message: format!(
+                        "found a cycle of tables: {}, expected every goto to lead to a table the packet has not \
+                         been through",
+                        names.join(" -> ")
+                    ),
+                });
+            }
+            _ => {}
+        }
+    }
+    path.pop();
+    state[stage] = 2;
+}
+
+/// Renumber the stages of an acyclic spec so that every goto leads to a
+/// later stage, keeping the order written wherever the gotos allow (the
+/// entry stays first): the code generator and the interpreter then run the
+/// stages as one pass in index order.
+pub fn order_stages(spec: &mut Spec) {
+    let count = spec.stages.len();
+    let mut incoming = vec![0usize; count];
+    for stage in 0..count {
+        for next in successors(spec, stage) {
+            incoming[next] += 1;
+        }
+    }
+    let mut order = Vec::with_capacity(count);
+    let mut ready: std::collections::BTreeSet<usize> = (0..count).filter(|&s| incoming[s] == 0).collect();
+    // The entry first, whatever else is ready.
+    ready.remove(&ENTRY);
+    let mut next_stage = Some(ENTRY);
+    while let Some(stage) = next_stage.take().or_else(|| ready.pop_first()) {
+        order.push(stage);
+        for next in successors(spec, stage) {
+            incoming[next] -= 1;
+            if incoming[next] == 0 {
+                ready.insert(next);
+            }
+        }
+    }
+    debug_assert_eq!(order.len(), count, "order_stages needs an acyclic spec");
+    if order.iter().enumerate().all(|(i, &s)| i == s) {
+        return;
+    }
+    let mut new_index = vec![0; count];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let mut stages: Vec<Option<crate::ir::Stage>> = std::mem::take(&mut spec.stages).into_iter().map(Some).collect();
+    spec.stages = order.iter().map(|&old| stages[old].take().expect("each stage once")).collect();
+    for stage in &mut spec.stages {
+        let loaded = stage.loaded.iter_mut().flat_map(|l| l.actions.iter_mut().map(|a| &mut a.decision));
+        for decision in stage.entries.iter_mut().map(|e| &mut e.decision).chain(Some(&mut stage.default)).chain(loaded)
+        {
+            if let Target::Goto(to) = &mut decision.target {
+                *to = new_index[*to];
+            }
+        }
+    }
+}
+
 /// Rules that can never match because an earlier rule matches everything
-/// they do (warnings). Only meaningful on a spec that lowered without errors.
-/// Rules that never match at all are left to `never_matching`.
+/// they do (warnings), in the rule list and in ternary and range tables.
+/// Only meaningful on a spec that lowered without errors.
 pub fn shadowing(spec: &Spec) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let conditions = |key: &EntryKey| match key {
+        EntryKey::Conditions(conditions) => conditions.clone(),
+        _ => Vec::new(),
+    };
+    // Rules that never match at all are left to `never_matching`.
     let matches_something = |conditions: &[Condition]| contradiction(conditions, Universe::Parsed).is_none();
-    for (j, rule) in spec.rules.iter().enumerate() {
-        if !matches_something(&rule.conditions) {
+    let rules = &spec.rules().entries;
+    for (j, rule) in rules.iter().enumerate() {
+        let later = conditions(&rule.key);
+        if !matches_something(&later) {
             continue;
         }
-        let shadowing = spec.rules[..j].iter().position(|earlier| {
-            matches_something(&earlier.conditions) && covers(&earlier.conditions, &rule.conditions)
+        let shadowing = rules[..j].iter().position(|earlier| {
+            let earlier = conditions(&earlier.key);
+            matches_something(&earlier) && covers(&earlier, &later)
         });
         if let Some(i) = shadowing {
             findings.push(Finding {
@@ -219,12 +396,90 @@ pub fn shadowing(spec: &Spec) -> Vec<Finding> {
                 about: Subject::Rule(j),
                 message: format!(
                     "rule `{}` is shadowed by earlier rule `{}`: every packet it matches is matched there first",
-                    rule.name, spec.rules[i].name
+                    rule.name, rules[i].name
                 ),
             });
         }
     }
+    for (index, table) in spec.tables() {
+        if !matches!(table.kind, crate::ir::StageKind::FirstMatch { .. }) {
+            continue;
+        }
+        for (j, entry) in table.entries.iter().enumerate() {
+            let later = conditions(&entry.key);
+            if !matches_something(&later) {
+                continue;
+            }
+            let shadowing = table.entries[..j].iter().position(|earlier| {
+                let earlier = conditions(&earlier.key);
+                matches_something(&earlier) && covers(&earlier, &later)
+            });
+            if let Some(i) = shadowing {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    about: Subject::Stage(index),
+                    message: format!(
+                        "entry {} of table `{}` is shadowed by entry {}: every packet it matches is matched there \
+                         first (entries in priority order)",
+                        j + 1,
+                        table.name,
+                        i + 1
+                    ),
+                });
+            }
+        }
+    }
     findings
+}
+
+/// Metadata matched or used but never written is always zero: a warning.
+pub fn metadata(spec: &Spec) -> Vec<Finding> {
+    let mut written = vec![false; spec.metadata.len()];
+    let mut read = vec![false; spec.metadata.len()];
+    let note_read = |field: Field, read: &mut Vec<bool>| {
+        if let Field::Meta(meta) = field {
+            read[usize::from(meta.index)] = true;
+        }
+    };
+    for stage in 0..spec.stages.len() {
+        for field in spec.stages[stage].kind.key_fields() {
+            note_read(*field, &mut read);
+        }
+        for entry in &spec.stages[stage].entries {
+            if let EntryKey::Conditions(conditions) = &entry.key {
+                for condition in conditions {
+                    note_read(condition.field, &mut read);
+                }
+            }
+        }
+        for decision in decisions(spec, stage) {
+            for action in &decision.actions {
+                match *action {
+                    crate::ir::Action::Set { field: Field::Meta(meta), .. } => written[usize::from(meta.index)] = true,
+                    crate::ir::Action::Copy { to, from } => {
+                        if let Field::Meta(meta) = to {
+                            written[usize::from(meta.index)] = true;
+                        }
+                        note_read(from, &mut read);
+                    }
+                    _ => {}
+                }
+            }
+            if let Target::MetaPort(meta) = decision.target {
+                read[usize::from(meta.index)] = true;
+            }
+        }
+    }
+    spec.metadata
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| read[i] && !written[i])
+        .map(|(i, meta)| Finding {
+            severity: Severity::Warning,
+            about: Subject::Meta(i),
+            message: format!("metadata field `meta.{}` is read but no action sets it: it is always 0", meta.name),
+        })
+        .collect()
 }
 
 /// Whether every packet satisfying `later` also satisfies `earlier`: each of

@@ -2,17 +2,20 @@
 //!
 //! It is the oracle generated code is checked against, so it is written
 //! independently and plainly: fields are read through one generic function,
-//! tables are searched linearly. It implements `NetworkFunction`, so the CLI
-//! can run a spec on captures without compiling it.
+//! every stage is searched linearly, metadata lives in a vector. It
+//! implements `NetworkFunction`, so the CLI can run a spec on captures
+//! without compiling it.
 
 use crate::codegen::counter_names;
-use crate::ir::{Action, Decision, Field, Spec, Table, TableEntry, TableKind, Target, Test};
+use crate::ir::{Action, Decision, Entry, EntryKey, Field, Spec, Stage, StageKind, Target, Test};
 use nfc_runtime::{Frame, Headers, NetworkFunction, Outputs, PortId, RuleCounter, TtlOutcome};
 
 pub struct Interpreter {
     spec: Spec,
     names: &'static [&'static str],
     counters: Vec<RuleCounter>,
+    /// Index of each stage's first counter.
+    first_counter: Vec<usize>,
 }
 
 impl Interpreter {
@@ -21,12 +24,27 @@ impl Interpreter {
         // as the program that runs a spec, so leaking them once is fine.
         let names: Vec<&'static str> =
             counter_names(spec).into_iter().map(|n| &*Box::leak(n.into_boxed_str())).collect();
+        let mut first_counter = Vec::new();
+        let mut next = 0;
+        for (index, stage) in spec.stages.iter().enumerate() {
+            first_counter.push(next);
+            next += if index == crate::ir::ENTRY { stage.entries.len() + 1 } else { 2 };
+        }
         Interpreter {
             spec: spec.clone(),
             counters: vec![RuleCounter::default(); names.len()],
             names: Box::leak(names.into_boxed_slice()),
+            first_counter,
         }
     }
+}
+
+/// One packet on its way through the pipeline.
+struct Packet<'f, 'b> {
+    input: PortId,
+    headers: Headers,
+    frame: &'f mut Frame<'b>,
+    metadata: Vec<u128>,
 }
 
 /// The value of `field` in the frame, `None` when its layer is absent.
@@ -54,45 +72,99 @@ pub fn field_value(headers: &Headers, data: &[u8], field: Field, input: PortId) 
         Field::IcmpCode => headers.icmp_code(data).map(u128::from),
         Field::IpFrag => headers.ip_frag(data).map(u128::from),
         Field::Ipv6Ext => headers.ipv6_ext(data).map(u128::from),
+        Field::Meta(_) => unreachable!("metadata is the interpreter's, not the frame's"),
     }
 }
 
-/// Rewrite a writable field through the wire setters (which fix checksums);
-/// false when the setter refused although the field's header is there (an
-/// address whose upper-layer checksum is out of reach).
-fn set_field(headers: &Headers, data: &mut [u8], field: Field, value: u128) -> bool {
-    let done = match field {
-        Field::EthDst => headers.set_eth_dst(data, value as u64),
-        Field::EthSrc => headers.set_eth_src(data, value as u64),
-        Field::VlanId => headers.set_vlan_id(data, value as u16),
-        Field::VlanPcp => headers.set_vlan_pcp(data, value as u8),
-        Field::Ipv4Src => headers.set_ipv4_src(data, value as u32),
-        Field::Ipv4Dst => headers.set_ipv4_dst(data, value as u32),
-        Field::Ipv6Src => headers.set_ipv6_src(data, value),
-        Field::Ipv6Dst => headers.set_ipv6_dst(data, value),
-        Field::IpTtl => headers.set_ip_ttl(data, value as u8),
-        Field::IpDscp => headers.set_ip_dscp(data, value as u8),
-        Field::TcpSrc => headers.set_tcp_src(data, value as u16),
-        Field::TcpDst => headers.set_tcp_dst(data, value as u16),
-        Field::UdpSrc => headers.set_udp_src(data, value as u16),
-        Field::UdpDst => headers.set_udp_dst(data, value as u16),
-        Field::InPort
-        | Field::EthType
-        | Field::IpProto
-        | Field::TcpFlags
-        | Field::IcmpType
-        | Field::IcmpCode
-        | Field::IpFrag
-        | Field::Ipv6Ext => {
-            unreachable!("the checker rejects writes to read-only field {}", field.path())
+impl Packet<'_, '_> {
+    fn read(&self, field: Field) -> Option<u128> {
+        match field {
+            Field::Meta(meta) => Some(self.metadata[usize::from(meta.index)]),
+            field => field_value(&self.headers, self.frame.data(), field, self.input),
         }
-    };
-    let present = match field {
-        Field::Ipv4Src | Field::Ipv4Dst => headers.has_ipv4(),
-        Field::Ipv6Src | Field::Ipv6Dst => headers.has_ipv6(),
-        _ => false,
-    };
-    done || !present
+    }
+
+    /// Write a writable field through the wire setters (which fix checksums
+    /// and do nothing when the field's layer is absent); false when a setter
+    /// refused although the field's header is there (an address whose
+    /// upper-layer checksum is out of reach): the packet is then dropped.
+    fn write(&mut self, field: Field, value: u128) -> bool {
+        let (headers, data) = (&self.headers, self.frame.data_mut());
+        let done = match field {
+            Field::Meta(meta) => {
+                self.metadata[usize::from(meta.index)] = value & field.full_mask();
+                true
+            }
+            Field::EthDst => headers.set_eth_dst(data, value as u64),
+            Field::EthSrc => headers.set_eth_src(data, value as u64),
+            Field::VlanId => headers.set_vlan_id(data, value as u16),
+            Field::VlanPcp => headers.set_vlan_pcp(data, value as u8),
+            Field::Ipv4Src => headers.set_ipv4_src(data, value as u32),
+            Field::Ipv4Dst => headers.set_ipv4_dst(data, value as u32),
+            Field::Ipv6Src => headers.set_ipv6_src(data, value),
+            Field::Ipv6Dst => headers.set_ipv6_dst(data, value),
+            Field::IpTtl => headers.set_ip_ttl(data, value as u8),
+            Field::IpDscp => headers.set_ip_dscp(data, value as u8),
+            Field::TcpSrc => headers.set_tcp_src(data, value as u16),
+            Field::TcpDst => headers.set_tcp_dst(data, value as u16),
+            Field::UdpSrc => headers.set_udp_src(data, value as u16),
+            Field::UdpDst => headers.set_udp_dst(data, value as u16),
+            Field::InPort
+            | Field::EthType
+            | Field::IpProto
+            | Field::TcpFlags
+            | Field::IcmpType
+            | Field::IcmpCode
+            | Field::IpFrag
+            | Field::Ipv6Ext => unreachable!("the checker rejects writes to read-only field {}", field.path()),
+        };
+        let present = match field {
+            Field::Ipv4Src | Field::Ipv4Dst => self.headers.has_ipv4(),
+            Field::Ipv6Src | Field::Ipv6Dst => self.headers.has_ipv6(),
+            _ => false,
+        };
+        done || !present
+    }
+
+    /// Run `actions` in order; false when the packet is dropped (a TTL
+    /// expired, a VLAN tag could not be pushed).
+    fn act(&mut self, actions: &[Action]) -> bool {
+        for action in actions {
+            match *action {
+                Action::Set { field, value } => {
+                    if !self.write(field, value) {
+                        return false;
+                    }
+                }
+                Action::Copy { to, from } => {
+                    // An absent source writes nothing; an absent destination
+                    // is not written by its setter.
+                    if let Some(value) = self.read(from) {
+                        if !self.write(to, value) {
+                            return false;
+                        }
+                    }
+                }
+                Action::DecrementTtl => {
+                    if let TtlOutcome::Expired = self.headers.decrement_ttl(self.frame.data_mut()) {
+                        return false;
+                    }
+                }
+                Action::SwapMacs => {
+                    self.headers.swap_macs(self.frame.data_mut());
+                }
+                Action::PushVlan { vid, pcp } => {
+                    if !self.headers.push_vlan(self.frame, vid, pcp) {
+                        return false;
+                    }
+                }
+                Action::PopVlan => {
+                    self.headers.pop_vlan(self.frame);
+                }
+            }
+        }
+        true
+    }
 }
 
 fn holds(test: Test, value: u128) -> bool {
@@ -102,122 +174,81 @@ fn holds(test: Test, value: u128) -> bool {
     }
 }
 
-/// What the actions did to the packet's fate.
-enum Fate {
-    Continue,
-    /// Dropped: the TTL expired, a VLAN tag could not be pushed, or an
-    /// address could not be rewritten with its checksum kept right.
-    Dropped,
-}
-
-fn run_actions(actions: &[Action], headers: &mut Headers, frame: &mut Frame<'_>) -> Fate {
-    for action in actions {
-        match *action {
-            Action::Set { field, value } => {
-                if !set_field(headers, frame.data_mut(), field, value) {
-                    return Fate::Dropped;
+/// The entry of `stage` the packet matches: the first whose conditions
+/// hold, the one with equal key fields, or the longest prefix (the first
+/// listed among equals). `None` when a key field is absent or nothing matches.
+fn search<'s>(stage: &'s Stage, packet: &Packet) -> Option<&'s Entry> {
+    match &stage.kind {
+        StageKind::FirstMatch { .. } => stage.entries.iter().find(|entry| match &entry.key {
+            EntryKey::Conditions(conditions) => {
+                conditions.iter().all(|c| packet.read(c.field).is_some_and(|v| holds(c.test, v)))
+            }
+            _ => false,
+        }),
+        StageKind::Exact { key } => {
+            let values: Option<Vec<u128>> = key.iter().map(|&f| packet.read(f)).collect();
+            let values = values?;
+            stage.entries.iter().find(|entry| matches!(&entry.key, EntryKey::Exact(k) if *k == values))
+        }
+        StageKind::LongestPrefix { key } => {
+            let address = packet.read(*key)?;
+            let width = key.width();
+            let mut best: Option<(&Entry, u8)> = None;
+            for entry in &stage.entries {
+                let EntryKey::Prefix { value, len } = entry.key else { continue };
+                let host_bits = width - u32::from(len).min(width);
+                let matches = host_bits >= 128 || (address >> host_bits) == (value >> host_bits);
+                if matches && best.is_none_or(|(_, best_len)| len > best_len) {
+                    best = Some((entry, len));
                 }
             }
-            Action::DecrementTtl => {
-                if let TtlOutcome::Expired = headers.decrement_ttl(frame.data_mut()) {
-                    return Fate::Dropped;
-                }
-            }
-            Action::SwapMacs => {
-                headers.swap_macs(frame.data_mut());
-            }
-            Action::PushVlan { vid, pcp } => {
-                if !headers.push_vlan(frame, vid, pcp) {
-                    return Fate::Dropped;
-                }
-            }
-            Action::PopVlan => {
-                headers.pop_vlan(frame);
-            }
+            best.map(|(entry, _)| entry)
         }
     }
-    Fate::Continue
-}
-
-fn target_outputs(spec: &Spec, target: Target, input: PortId) -> Outputs {
-    match target {
-        Target::Drop => Outputs::DROP,
-        Target::Ports(bits) => Outputs::from_bits(bits),
-        Target::Flood => Outputs::flood(input, spec.ports.len()),
-        Target::InPort => Outputs::port(input),
-        Target::Table(_) => unreachable!("tables never target tables"),
-    }
-}
-
-fn table_field(table: &Table) -> Field {
-    match table.kind {
-        TableKind::LongestPrefix(field) | TableKind::Exact(field) => field,
-    }
-}
-
-/// The entry of `table` matching `key`: for LPM the longest prefix (the
-/// first listed among equals), for exact tables the first.
-fn search(table: &Table, key: u128) -> Option<&TableEntry> {
-    let width = table_field(table).width();
-    let mut best: Option<(&TableEntry, u8)> = None;
-    for entry in &table.entries {
-        let length = match table.kind {
-            TableKind::LongestPrefix(_) => entry.prefix_len,
-            TableKind::Exact(_) => width as u8,
-        };
-        let host_bits = width - u32::from(length).min(width);
-        let matches = host_bits >= 128 || (key >> host_bits) == (entry.key >> host_bits);
-        if matches && best.is_none_or(|(_, best_length)| length > best_length) {
-            best = Some((entry, length));
-        }
-    }
-    best.map(|(entry, _)| entry)
-}
-
-/// Count on `counter`, run the decision's actions, then its target
-/// (looking the packet up when the target is a table).
-#[allow(clippy::too_many_arguments)] // the per-packet state, passed down a short recursion
-fn decide(
-    spec: &Spec,
-    counters: &mut [RuleCounter],
-    counter: usize,
-    decision: &Decision,
-    input: PortId,
-    headers: &mut Headers,
-    frame: &mut Frame<'_>,
-    arrival_len: usize,
-) -> Outputs {
-    counters[counter].record(arrival_len);
-    if let Fate::Dropped = run_actions(&decision.actions, headers, frame) {
-        return Outputs::DROP;
-    }
-    let Target::Table(index) = decision.target else {
-        return target_outputs(spec, decision.target, input);
-    };
-    let table = &spec.tables[index];
-    let hit_counter = spec.rules.len() + 1 + 2 * index;
-    let entry = field_value(headers, frame.data(), table_field(table), input).and_then(|key| search(table, key));
-    let (counter, decision) = match entry {
-        Some(entry) => (hit_counter, &entry.decision),
-        None => (hit_counter + 1, &table.default),
-    };
-    decide(spec, counters, counter, decision, input, headers, frame, arrival_len)
 }
 
 impl NetworkFunction for Interpreter {
     fn process(&mut self, input: PortId, frame: &mut Frame<'_>) -> Outputs {
         let arrival_len = frame.len();
-        let mut headers = Headers::parse(frame.data());
-        let winner = self.spec.rules.iter().position(|rule| {
-            rule.conditions.iter().all(|condition| {
-                field_value(&headers, frame.data(), condition.field, input).is_some_and(|v| holds(condition.test, v))
-            })
-        });
-        let (counter, decision) = match winner {
-            Some(index) => (index, &self.spec.rules[index].decision),
-            None => (self.spec.rules.len(), &self.spec.default),
-        };
-        decide(&self.spec, &mut self.counters, counter, decision, input, &mut headers, frame, arrival_len)
+        let headers = Headers::parse(frame.data());
+        let metadata = vec![0; self.spec.metadata.len()];
+        let mut packet = Packet { input, headers, frame, metadata };
+        let mut stage_index = crate::ir::ENTRY;
+        // Every goto leads to a later stage, so this ends within one pass.
+        loop {
+            let stage = &self.spec.stages[stage_index];
+            let entry = search(stage, &packet);
+            let first = self.first_counter[stage_index];
+            let (counter, decision): (usize, &Decision) = match (entry, stage_index == crate::ir::ENTRY) {
+                (Some(entry), true) => (
+                    first + stage.entries.iter().position(|e| std::ptr::eq(e, entry)).expect("in the stage"),
+                    &entry.decision,
+                ),
+                (None, true) => (first + stage.entries.len(), &stage.default),
+                (Some(entry), false) => (first, &entry.decision),
+                (None, false) => (first + 1, &stage.default),
+            };
+            self.counters[counter].record(arrival_len);
+            if !packet.act(&decision.actions) {
+                return Outputs::DROP;
+            }
+            let ports = self.spec.ports.len();
+            return match decision.target {
+                Target::Drop => Outputs::DROP,
+                Target::Ports(bits) => Outputs::from_bits(bits),
+                Target::Flood => Outputs::flood(input, ports),
+                Target::InPort => Outputs::port(input),
+                Target::MetaPort(meta) => match packet.metadata[usize::from(meta.index)] {
+                    port if port < ports as u128 => Outputs::port(port as PortId),
+                    _ => Outputs::DROP,
+                },
+                Target::Goto(next) => {
+                    assert!(next > stage_index, "the checker orders stages so gotos go forward");
+                    stage_index = next;
+                    continue;
+                }
+            };
+        }
     }
 
     fn counter_names(&self) -> &'static [&'static str] {

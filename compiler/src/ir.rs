@@ -1,11 +1,15 @@
 //! The checked intermediate representation of a network function.
 //!
-//! Every frontend (TOML spec, `network_function!` DSL, `#[network_function]`)
-//! lowers to a `Spec`, and only after all checks passed: the code generator and
-//! the interpreter trust it and never re-validate. Values are stored as `u128`
-//! in the field's natural bit order (an IPv4 address is its big-endian u32,
-//! a MAC its 48-bit big-endian number), so one representation serves every
-//! field width.
+//! Every frontend (TOML spec, `nf!` DSL) lowers to a `Spec`, and only after
+//! all checks passed: the code generator and the interpreter trust it and
+//! never re-validate. Values are stored as `u128` in the field's natural bit
+//! order (an IPv4 address is its big-endian u32, a MAC its 48-bit big-endian
+//! number), so one representation serves every field width.
+//!
+//! A spec is a pipeline of stages. Every packet enters `stages[0]`, the
+//! top-level rule list; a decision either ends with an output or continues
+//! (`Target::Goto`) at a later stage. The stage graph is acyclic (the checker
+//! rejects cycles), so every stage runs at most once per packet.
 
 /// A whole network function.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,14 +18,35 @@ pub struct Spec {
     pub name: String,
     /// Ports in runtime order: `ports[i]` is runtime port `i`.
     pub ports: Vec<Port>,
-    /// First match wins, in order.
-    pub rules: Vec<Rule>,
-    /// Tables referenced by `Target::Table(index)`.
-    pub tables: Vec<Table>,
-    /// What happens to a packet no rule matches.
-    pub default: Decision,
+    /// Per-packet metadata fields, zero when a packet arrives.
+    pub metadata: Vec<MetaField>,
+    /// `stages[ENTRY]` is where packets enter; the rest are tables.
+    pub stages: Vec<Stage>,
     /// Test cases kept with the spec (not part of the function's behaviour).
     pub tests: Vec<TestCase>,
+}
+
+/// The index of the stage every packet enters: the top-level rule list.
+pub const ENTRY: usize = 0;
+
+impl Spec {
+    /// The top-level rule list.
+    pub fn rules(&self) -> &Stage {
+        &self.stages[ENTRY]
+    }
+
+    /// The tables, with their stage indices.
+    pub fn tables(&self) -> impl Iterator<Item = (usize, &Stage)> {
+        self.stages.iter().enumerate().skip(1)
+    }
+
+    /// The name a field has in this spec (`meta.*` names come from the spec).
+    pub fn field_name(&self, field: Field) -> String {
+        match field {
+            Field::Meta(meta) => format!("meta.{}", self.metadata[usize::from(meta.index)].name),
+            other => other.path().to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +54,23 @@ pub struct Port {
     pub name: String,
 }
 
-/// A header field that can be matched or rewritten.
+/// A metadata field the spec declares: per-packet scratch state that actions
+/// set and later stages match and key on (P4's user metadata, OVS's registers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetaField {
+    pub name: String,
+    /// 1 to 128 bits.
+    pub width: u8,
+}
+
+/// A metadata field as an operand: its index in `Spec::metadata` and its width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetaId {
+    pub index: u8,
+    pub width: u8,
+}
+
+/// A field that can be matched, used as a key, or rewritten.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
     /// The port the packet arrived on (match only).
@@ -70,12 +111,15 @@ pub enum Field {
     /// The IPv6 extension headers seen (10 bits, `wire::ipv6_ext::ext`;
     /// match only).
     Ipv6Ext,
+    /// A metadata field of the spec: always present.
+    Meta(MetaId),
 }
 
 /// A header a field lives in; a condition or action on a field needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Layer {
-    /// Every frame has it (input port, and Ethernet fields of frames of 14+ bytes).
+    /// Every frame has it (input port, metadata, and Ethernet fields of
+    /// frames of 14+ bytes).
     Ethernet,
     Vlan,
     Ipv4,
@@ -89,6 +133,7 @@ pub enum Layer {
 }
 
 impl Field {
+    /// Every packet field (metadata fields are the spec's own).
     pub const ALL: [Field; 22] = [
         Field::InPort,
         Field::EthDst,
@@ -114,7 +159,8 @@ impl Field {
         Field::Ipv6Ext,
     ];
 
-    /// The name users write, e.g. `ipv4.dst`.
+    /// The name users write, e.g. `ipv4.dst`; `meta` for every metadata
+    /// field (`Spec::field_name` has the full name).
     pub fn path(self) -> &'static str {
         match self {
             Field::InPort => "in_port",
@@ -139,9 +185,11 @@ impl Field {
             Field::IcmpCode => "icmp.code",
             Field::IpFrag => "ip.frag",
             Field::Ipv6Ext => "ipv6.ext",
+            Field::Meta(_) => "meta",
         }
     }
 
+    /// A packet field by name (metadata names are resolved by the frontends).
     pub fn from_path(path: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|f| f.path() == path)
     }
@@ -163,6 +211,7 @@ impl Field {
             Field::IcmpType | Field::IcmpCode => 8,
             Field::IpFrag => 2,
             Field::Ipv6Ext => 10,
+            Field::Meta(meta) => u32::from(meta.width),
         }
     }
 
@@ -178,7 +227,7 @@ impl Field {
     /// The header the field lives in.
     pub fn layer(self) -> Layer {
         match self {
-            Field::InPort | Field::EthDst | Field::EthSrc | Field::EthType => Layer::Ethernet,
+            Field::InPort | Field::EthDst | Field::EthSrc | Field::EthType | Field::Meta(_) => Layer::Ethernet,
             Field::VlanId | Field::VlanPcp => Layer::Vlan,
             Field::Ipv4Src | Field::Ipv4Dst => Layer::Ipv4,
             Field::Ipv6Src | Field::Ipv6Dst | Field::Ipv6Ext => Layer::Ipv6,
@@ -203,16 +252,22 @@ impl Field {
                 | Field::Ipv6Ext
         )
     }
+
+    /// Whether the field is in the packet (not per-packet metadata or the
+    /// input port): reading it needs the headers parsed.
+    pub fn is_in_packet(self) -> bool {
+        !matches!(self, Field::InPort | Field::Meta(_))
+    }
 }
 
-/// One test a packet must pass for a rule to match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One test a packet must pass for an entry to match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Condition {
     pub field: Field,
     pub test: Test,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Test {
     /// `field & mask == value` (exact match: mask = full; prefix: leading ones).
     /// Invariant: `value & !mask == 0`; `mask == 0` only for a /0 prefix,
@@ -225,9 +280,13 @@ pub enum Test {
 /// Something done to a matched packet, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// Rewrite a writable field; IPv4 header and TCP/UDP checksums are kept
-    /// right incrementally (RFC 1624), an all-zero UDP/IPv4 checksum stays zero.
+    /// Rewrite a writable field (or set a metadata field); IPv4 header and
+    /// TCP/UDP checksums are kept right incrementally (RFC 1624), an all-zero
+    /// UDP/IPv4 checksum stays zero.
     Set { field: Field, value: u128 },
+    /// `to = from`, zero-extended (`to` is at least as wide as `from`); a
+    /// no-op when either field's layer is absent.
+    Copy { to: Field, from: Field },
     /// Decrement IPv4 TTL / IPv6 hop limit with checksum update; a packet whose
     /// TTL is 0 or 1 on arrival expires and is dropped (nothing later runs).
     DecrementTtl,
@@ -249,58 +308,121 @@ pub enum Target {
     Flood,
     /// Back out of the input port.
     InPort,
-    /// Look the packet up in `tables[index]`; the entry (or the table's
-    /// default) decides further actions and the output.
-    Table(usize),
+    /// The port numbered by a metadata field's value; none (a drop) when no
+    /// such port exists.
+    MetaPort(MetaId),
+    /// Continue at `stages[index]`, always a stage after this one in the
+    /// pipeline's (acyclic) order.
+    Goto(usize),
 }
 
-/// Actions then a target. A table's entries and default never target a table.
+/// Actions then a target.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Decision {
     pub actions: Vec<Action>,
     pub target: Target,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rule {
-    pub name: String,
-    /// All must hold; empty matches every frame.
-    pub conditions: Vec<Condition>,
-    pub decision: Decision,
+impl Decision {
+    pub const DROP: Decision = Decision { actions: Vec::new(), target: Target::Drop };
 }
 
+/// A stage of the pipeline: the top-level rule list, or a table.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Table {
+pub struct Stage {
     pub name: String,
-    pub kind: TableKind,
-    pub entries: Vec<TableEntry>,
-    /// What a miss does.
+    pub kind: StageKind,
+    /// In priority order for `FirstMatch`; for tables loaded at run time,
+    /// empty.
+    pub entries: Vec<Entry>,
+    /// What a miss does (for the rule list: no rule matched).
     pub default: Decision,
+    /// The decisions entries may take when they are loaded at run time
+    /// (`None`: the entries are fixed at build time).
+    pub loaded: Option<LoadedEntries>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TableKind {
-    /// Longest-prefix match on an address field (ipv4.src/dst, ipv6.src/dst).
-    LongestPrefix(Field),
-    /// Exact match on one field (e.g. eth.dst, vlan.id, in_port).
-    Exact(Field),
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StageKind {
+    /// The first entry (in order) whose conditions all hold: the rule list,
+    /// and ternary and range tables (sorted by priority by the frontend).
+    /// `key` lists the fields entries may test (every field, for the rule list).
+    FirstMatch { key: Vec<Field> },
+    /// Every key field equal to the entry's (a field absent from the packet
+    /// is a miss). Entry keys are unique.
+    Exact { key: Vec<Field> },
+    /// Longest-prefix match on an address field (ipv4/ipv6 src/dst).
+    LongestPrefix { key: Field },
+}
+
+impl StageKind {
+    /// The fields a lookup reads.
+    pub fn key_fields(&self) -> &[Field] {
+        match self {
+            StageKind::FirstMatch { key } | StageKind::Exact { key } => key,
+            StageKind::LongestPrefix { key } => std::slice::from_ref(key),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TableEntry {
-    /// The key (for LPM, the prefix with host bits zero).
-    pub key: u128,
-    /// Prefix length for LPM; the field's width for exact tables.
-    pub prefix_len: u8,
+pub struct Entry {
+    /// A rule's name (the rule list counts per rule); empty for table entries.
+    pub name: String,
+    pub key: EntryKey,
     pub decision: Decision,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EntryKey {
+    /// All must hold (`FirstMatch`); empty matches every packet.
+    Conditions(Vec<Condition>),
+    /// One value per key field (`Exact`).
+    Exact(Vec<u128>),
+    /// A prefix with its host bits zero (`LongestPrefix`).
+    Prefix { value: u128, len: u8 },
+}
+
+/// A table whose entries come from a file at run time (`--table NAME=FILE`):
+/// the actions an entry line may name, each a decision with holes its
+/// arguments fill.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedEntries {
+    pub actions: Vec<ActionTemplate>,
+}
+
+/// A named, parameterised decision: P4's action with action data.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ActionTemplate {
+    pub name: String,
+    /// The decision with zeros where the holes are.
+    pub decision: Decision,
+    /// Parameter `i` fills `holes[i]`, in declaration order.
+    pub holes: Vec<Hole>,
+    pub params: Vec<String>,
+}
+
+/// A constant of a decision that varies per entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Hole {
+    /// The value of `decision.actions[i]` (a `Set`).
+    SetValue(usize),
+    /// The VLAN id of `decision.actions[i]` (a `PushVlan`).
+    PushVid(usize),
+    /// The priority of `decision.actions[i]` (a `PushVlan`).
+    PushPcp(usize),
+    /// The port set of the target (`Target::Ports`).
+    Ports,
+    /// The stage of the target (`Target::Goto`).
+    Goto,
 }
 
 /// A test case kept with a spec: a packet in, the expected outputs and bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestCase {
     pub name: String,
-    /// 1-based line of the test's `[[test]]` header in its spec, so a failure
-    /// can point at it (0 when the spec has no source text).
+    /// 1-based line of the test in its spec, so a failure can point at it
+    /// (0 when the spec has no source text).
     pub line: usize,
     pub in_port: u8,
     pub packet: TestPacket,

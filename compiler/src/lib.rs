@@ -12,6 +12,7 @@ pub mod diag;
 pub mod frontend;
 pub mod interp;
 pub mod ir;
+pub mod schema;
 pub mod synth;
 pub mod testcase;
 pub mod testpkt;

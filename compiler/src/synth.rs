@@ -134,10 +134,10 @@ mod tests {
     #[test]
     fn synthetic_specs_pass_the_frontend_and_are_deterministic() {
         let router_spec = crate::frontend::toml::parse("router.toml", &router(3000, 7)).expect("router spec compiles");
-        assert_eq!(router_spec.spec.tables[0].entries.len(), 3001);
+        assert_eq!(router_spec.spec.stages[1].entries.len(), 3001);
         assert_eq!(router(50, 7), router(50, 7));
         assert_ne!(router(50, 7), router(50, 8));
         let acl_spec = crate::frontend::toml::parse("acl.toml", &acl(300, 7)).expect("ACL spec compiles");
-        assert_eq!(acl_spec.spec.rules.len(), 300);
+        assert_eq!(acl_spec.spec.rules().entries.len(), 300);
     }
 }

@@ -14,13 +14,27 @@ fn decision(actions: Vec<Action>, target: Target) -> Decision {
     Decision { actions, target }
 }
 
-fn spec(rules: Vec<Rule>, tables: Vec<Table>) -> Spec {
+fn rule(name: &str, conditions: Vec<Condition>, decision: Decision) -> Entry {
+    Entry { name: name.into(), key: EntryKey::Conditions(conditions), decision }
+}
+
+fn prefix(value: u128, len: u8, decision: Decision) -> Entry {
+    Entry { name: String::new(), key: EntryKey::Prefix { value, len }, decision }
+}
+
+fn spec(rules: Vec<Entry>, tables: Vec<Stage>) -> Spec {
+    let rules = Stage {
+        name: "rules".into(),
+        kind: StageKind::FirstMatch { key: vec![] },
+        entries: rules,
+        default: Decision::DROP,
+        loaded: None,
+    };
     Spec {
         name: "t".into(),
         ports: ["a", "b", "c", "d"].iter().map(|n| Port { name: n.to_string() }).collect(),
-        rules,
-        tables,
-        default: decision(vec![], Target::Drop),
+        metadata: vec![],
+        stages: std::iter::once(rules).chain(tables).collect(),
         tests: vec![],
     }
 }
@@ -49,25 +63,18 @@ fn router() -> Spec {
     };
     spec(
         vec![
-            Rule {
-                name: "dns".into(),
-                conditions: vec![exact(Field::UdpDst, 53)],
-                decision: decision(vec![], Target::InPort),
-            },
-            Rule {
-                name: "ipv4".into(),
-                conditions: vec![exact(Field::EthType, 0x0800)],
-                decision: decision(vec![], Target::Table(0)),
-            },
+            rule("dns", vec![exact(Field::UdpDst, 53)], decision(vec![], Target::InPort)),
+            rule("ipv4", vec![exact(Field::EthType, 0x0800)], decision(vec![], Target::Goto(1))),
         ],
-        vec![Table {
+        vec![Stage {
             name: "routes".into(),
-            kind: TableKind::LongestPrefix(Field::Ipv4Dst),
+            kind: StageKind::LongestPrefix { key: Field::Ipv4Dst },
             entries: vec![
-                TableEntry { key: 0x0a00_0000, prefix_len: 8, decision: route(1, 0x0200_0000_00aa) },
-                TableEntry { key: 0x0a01_0000, prefix_len: 16, decision: route(2, 0x0200_0000_00bb) },
+                prefix(0x0a00_0000, 8, route(1, 0x0200_0000_00aa)),
+                prefix(0x0a01_0000, 16, route(2, 0x0200_0000_00bb)),
             ],
-            default: decision(vec![], Target::Drop),
+            default: Decision::DROP,
+            loaded: None,
         }],
     )
 }
@@ -106,13 +113,13 @@ fn expired_ttl_drops_and_counters_follow_the_contract() {
 #[test]
 fn hairpin_flood_and_vlan_push() {
     let mut spec = router();
-    spec.rules.insert(
+    spec.stages[0].entries.insert(
         0,
-        Rule {
-            name: "flood".into(),
-            conditions: vec![exact(Field::InPort, 3)],
-            decision: decision(vec![Action::PushVlan { vid: 7, pcp: 1 }], Target::Flood),
-        },
+        rule(
+            "flood",
+            vec![exact(Field::InPort, 3)],
+            decision(vec![Action::PushVlan { vid: 7, pcp: 1 }], Target::Flood),
+        ),
     );
     let mut nf = Interpreter::new(&spec);
     let packet = udp([1, 1, 1, 1], 64, 53);

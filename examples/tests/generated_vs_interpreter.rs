@@ -4,7 +4,7 @@
 //! the rewritten packet and every counter.
 
 use nfc_compiler::interp::Interpreter;
-use nfc_compiler::ir::{Field, Spec, Test, TestPacket};
+use nfc_compiler::ir::{EntryKey, Field, Spec, Test, TestPacket};
 use nfc_compiler::{testcase, testpkt};
 use nfc_examples::specs;
 use nfc_runtime::NetworkFunction;
@@ -25,30 +25,39 @@ fn load(name: &str) -> Spec {
 fn interesting_values(spec: &Spec) -> Vec<(Field, u128)> {
     let mut values = Vec::new();
     let mut add = |field: Field, value: u128| {
-        for v in [value, value.wrapping_add(1), value.wrapping_sub(1)] {
-            values.push((field, v & field.full_mask()));
-        }
-    };
-    for rule in &spec.rules {
-        for condition in &rule.conditions {
-            match condition.test {
-                Test::Masked { value, .. } => add(condition.field, value),
-                Test::Range { low, high } => {
-                    add(condition.field, low);
-                    add(condition.field, high);
-                }
+        if field.is_in_packet() {
+            for v in [value, value.wrapping_add(1), value.wrapping_sub(1)] {
+                values.push((field, v & field.full_mask()));
             }
         }
-    }
-    for table in &spec.tables {
-        let field = match table.kind {
-            nfc_compiler::ir::TableKind::LongestPrefix(f) | nfc_compiler::ir::TableKind::Exact(f) => f,
-        };
-        for entry in &table.entries {
-            add(field, entry.key);
-            let host_bits = field.width() - u32::from(entry.prefix_len).min(field.width());
-            if host_bits > 0 && host_bits < 128 {
-                add(field, entry.key | ((1u128 << host_bits) - 1));
+    };
+    for stage in &spec.stages {
+        for entry in &stage.entries {
+            match &entry.key {
+                EntryKey::Conditions(conditions) => {
+                    for condition in conditions {
+                        match condition.test {
+                            Test::Masked { value, .. } => add(condition.field, value),
+                            Test::Range { low, high } => {
+                                add(condition.field, low);
+                                add(condition.field, high);
+                            }
+                        }
+                    }
+                }
+                EntryKey::Exact(key) => {
+                    for (&field, &value) in stage.kind.key_fields().iter().zip(key) {
+                        add(field, value);
+                    }
+                }
+                &EntryKey::Prefix { value, len } => {
+                    let field = stage.kind.key_fields()[0];
+                    add(field, value);
+                    let host_bits = field.width() - u32::from(len).min(field.width());
+                    if host_bits > 0 && host_bits < 128 {
+                        add(field, value | ((1u128 << host_bits) - 1));
+                    }
+                }
             }
         }
     }
@@ -64,22 +73,28 @@ struct Case {
     packet: Vec<u8>,
 }
 
-/// For each rule, field values that satisfy its conditions (range ends and
-/// middles), so that big rule lists are hit rule by rule, not only by luck.
+/// For each entry of every stage, packet field values that satisfy it
+/// (range ends and middles), so that big rule lists and tables are hit
+/// entry by entry, not only by luck.
 fn satisfying_values(spec: &Spec) -> Vec<Vec<(Field, u128)>> {
-    spec.rules
-        .iter()
-        .map(|rule| {
-            rule.conditions
-                .iter()
-                .filter(|c| c.field != Field::InPort)
-                .map(|c| match c.test {
-                    Test::Masked { value, .. } => (c.field, value),
-                    Test::Range { low, high } => (c.field, low + (high - low) / 2),
-                })
-                .collect()
-        })
-        .collect()
+    let mut all = Vec::new();
+    for stage in &spec.stages {
+        for entry in &stage.entries {
+            let fields: Vec<(Field, u128)> = match &entry.key {
+                EntryKey::Conditions(conditions) => conditions
+                    .iter()
+                    .map(|c| match c.test {
+                        Test::Masked { value, .. } => (c.field, value),
+                        Test::Range { low, high } => (c.field, low + (high - low) / 2),
+                    })
+                    .collect(),
+                EntryKey::Exact(key) => stage.kind.key_fields().iter().copied().zip(key.iter().copied()).collect(),
+                &EntryKey::Prefix { value, .. } => vec![(stage.kind.key_fields()[0], value)],
+            };
+            all.push(fields.into_iter().filter(|(f, _)| f.is_in_packet()).collect());
+        }
+    }
+    all
 }
 
 fn cases(spec: &Spec) -> impl Strategy<Value = Case> {
@@ -188,14 +203,14 @@ fn vlan() {
 fn router_with_a_thousand_prefixes() {
     let spec =
         nfc_compiler::frontend::toml::parse("router_scale.toml", nfc_examples::scale::router::SPEC).unwrap().spec;
-    assert!(spec.tables[0].entries.len() > nfc_compiler::codegen::LARGE);
+    assert!(spec.stages[1].entries.len() > nfc_compiler::codegen::LARGE);
     check_spec("router_scale", &spec, nfc_examples::scale::router::RouterScale::new);
 }
 
 #[test]
 fn acl_with_a_thousand_rules() {
     let spec = nfc_compiler::frontend::toml::parse("acl_scale.toml", nfc_examples::scale::acl::SPEC).unwrap().spec;
-    assert!(spec.rules.len() > nfc_compiler::codegen::LARGE);
+    assert!(spec.rules().entries.len() > nfc_compiler::codegen::LARGE);
     check_spec("acl_scale", &spec, nfc_examples::scale::acl::AclScale::new);
 }
 

@@ -382,7 +382,7 @@ impl Target for SpecToml {
             Ok(checked) => {
                 let _ = nfc_compiler::codegen::generate(&checked.spec);
                 exercise(&checked.spec);
-                hash((true, checked.spec.rules.len(), checked.spec.tables.len(), checked.warnings.len()))
+                hash((true, checked.spec.rules().entries.len(), checked.spec.stages.len(), checked.warnings.len()))
             }
             Err(errors) => {
                 assert!(!errors.is_empty(), "a failed compile must say why");
@@ -462,7 +462,7 @@ impl Target for SpecDsl {
             Ok(checked) => {
                 let _ = nfc_compiler::codegen::generate(&checked.spec);
                 exercise(&checked.spec);
-                hash((true, checked.spec.rules.len(), checked.warnings.len()))
+                hash((true, checked.spec.rules().entries.len(), checked.warnings.len()))
             }
             Err(error) => hash((
                 false,

@@ -78,7 +78,9 @@ pub fn spec(input: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro]
 pub fn nf(input: TokenStream) -> TokenStream {
-    let checked = match nfc_compiler::frontend::dsl::parse(input.into()) {
+    // Entries files (`from "routes.csv"`) are relative to the crate, as `spec!` paths are.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+    let checked = match nfc_compiler::frontend::dsl::parse_in(input.into(), &manifest_dir) {
         Ok(checked) => checked,
         Err(error) => return error.into_compile_error().into(),
     };

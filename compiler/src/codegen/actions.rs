@@ -1,9 +1,9 @@
 //! Actions as calls to the wire setters, which keep checksums right.
 
-use super::fields::{accessor, literal};
+use super::fields::{accessor, literal, meta_variable, read, value_type};
 use crate::ir::{Action, Field};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{quote, ToTokens};
 
 /// The actions of a decision, in order. A TTL that expires, a VLAN tag
 /// that cannot be pushed, or an address that cannot be rewritten with its
@@ -11,21 +11,16 @@ use quote::quote;
 /// else is a no-op on frames without the layer.
 pub(super) fn sequence(actions: &[Action]) -> TokenStream {
     let each = actions.iter().map(|action| match *action {
-        Action::Set { field, value } => {
-            let setter = Ident::new(&format!("set_{}", accessor(field)), Span::call_site());
-            let value = literal(field, value);
-            match field {
-                Field::Ipv4Src | Field::Ipv4Dst => quote! {
-                    if !headers.#setter(frame.data_mut(), #value) && headers.has_ipv4() {
-                        return ::nfc::runtime::Outputs::DROP;
-                    }
-                },
-                Field::Ipv6Src | Field::Ipv6Dst => quote! {
-                    if !headers.#setter(frame.data_mut(), #value) && headers.has_ipv6() {
-                        return ::nfc::runtime::Outputs::DROP;
-                    }
-                },
-                _ => quote! { headers.#setter(frame.data_mut(), #value); },
+        Action::Set { field, value } => write(field, literal(field, value).into_token_stream()),
+        Action::Copy { to, from } => {
+            // Zero-extension: the checker made `to` at least as wide.
+            let read = read(from);
+            let ty = value_type(to);
+            let write = write(to, quote! { value as #ty });
+            quote! {
+                if let ::core::option::Option::Some(value) = #read {
+                    #write
+                }
             }
         }
         Action::DecrementTtl => quote! {
@@ -42,4 +37,31 @@ pub(super) fn sequence(actions: &[Action]) -> TokenStream {
         Action::PopVlan => quote! { headers.pop_vlan(frame); },
     });
     quote! { #(#each)* }
+}
+
+/// Write `value` (an expression of the field's type) into `field`: a
+/// metadata variable, or the packet through the setter that keeps
+/// checksums right (and does nothing when the layer is absent). An address
+/// whose upper-layer checksum is out of reach (a broken IPv6 chain, a cut
+/// TCP header) cannot be rewritten right: the packet is dropped rather than
+/// forwarded with a wrong checksum.
+fn write(field: Field, value: TokenStream) -> TokenStream {
+    let setter = Ident::new(&format!("set_{}", accessor(field)), Span::call_site());
+    match field {
+        Field::Meta(meta) => {
+            let variable = meta_variable(usize::from(meta.index));
+            quote! { #variable = #value; }
+        }
+        Field::Ipv4Src | Field::Ipv4Dst => quote! {
+            if !headers.#setter(frame.data_mut(), #value) && headers.has_ipv4() {
+                return ::nfc::runtime::Outputs::DROP;
+            }
+        },
+        Field::Ipv6Src | Field::Ipv6Dst => quote! {
+            if !headers.#setter(frame.data_mut(), #value) && headers.has_ipv6() {
+                return ::nfc::runtime::Outputs::DROP;
+            }
+        },
+        _ => quote! { headers.#setter(frame.data_mut(), #value); },
+    }
 }

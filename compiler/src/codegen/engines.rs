@@ -8,24 +8,20 @@
 //! decisions (few: a router has as many as next hops) stay generated code,
 //! one `match` arm each, so actions are still inlined, never dispatched.
 
+use super::decision;
 use super::fields::read;
-use super::{decision, tables};
-use crate::ir::{Decision, Field, Spec, Table, TableKind, Test};
+use crate::ir::{Decision, EntryKey, Field, Spec, Stage, StageKind, Test, ENTRY};
 use nfc_runtime::tables::{ClassifierBuilder, ExactTableBuilder, FieldMatch, Lpm4Builder, Lpm6Builder};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// Above this many entries (or rules) a table (or the rule list) becomes an
 /// engine over static data.
 pub const LARGE: usize = 64;
 
-pub(super) fn is_large(table: &Table) -> bool {
-    table.entries.len() > LARGE
-}
-
-pub(super) fn rules_need_classifier(spec: &Spec) -> bool {
-    spec.rules.len() > LARGE
+pub(super) fn is_large(stage: &Stage) -> bool {
+    stage.entries.len() > LARGE
 }
 
 /// A struct field holding an engine, with its static data and constructor.
@@ -37,139 +33,225 @@ pub(super) struct Engine {
     pub init: TokenStream,
 }
 
+/// How a large stage is looked up.
+enum Lookup {
+    Lpm4(Field),
+    Lpm6(Field),
+    /// Exact on key fields packed into one u128 (first field highest).
+    Exact(Vec<Field>),
+    /// First match over the key fields as classifier dimensions; exact
+    /// tables wider than 128 bits are looked up this way too.
+    Classify(Vec<Field>),
+}
+
+fn lookup_kind(stage: &Stage) -> Lookup {
+    match &stage.kind {
+        StageKind::LongestPrefix { key: key @ (Field::Ipv4Src | Field::Ipv4Dst) } => Lookup::Lpm4(*key),
+        StageKind::LongestPrefix { key } => Lookup::Lpm6(*key),
+        StageKind::Exact { key } if key.iter().map(|f| f.width()).sum::<u32>() <= 128 => Lookup::Exact(key.clone()),
+        StageKind::Exact { key } | StageKind::FirstMatch { key } => Lookup::Classify(key.clone()),
+    }
+}
+
 /// Every engine the spec needs.
 pub(super) fn fields(spec: &Spec) -> Vec<Engine> {
-    let mut engines: Vec<Engine> =
-        spec.tables.iter().enumerate().filter(|(_, t)| is_large(t)).map(|(i, t)| table_engine(i, t)).collect();
-    if rules_need_classifier(spec) {
-        engines.push(rule_classifier(spec));
-    }
-    engines
+    spec.stages.iter().enumerate().filter(|(_, s)| is_large(s)).map(|(i, s)| engine(i, s)).collect()
 }
 
-fn table_field(index: usize) -> Ident {
-    format_ident!("table_{}", index)
+fn engine_field(stage: usize) -> Ident {
+    format_ident!("stage_{}", stage)
 }
 
-fn table_engine(index: usize, table: &Table) -> Engine {
-    let (_, ids) = distinct(table.entries.iter().map(|e| &e.decision));
-    let (ty, bytes) = match table.kind {
-        TableKind::LongestPrefix(Field::Ipv4Src | Field::Ipv4Dst) => {
+fn engine(index: usize, stage: &Stage) -> Engine {
+    let (_, ids) = distinct(stage.entries.iter().map(|e| &e.decision));
+    let (ty, bytes) = match lookup_kind(stage) {
+        Lookup::Lpm4(_) => {
             let mut builder = Lpm4Builder::new();
-            for (entry, &id) in table.entries.iter().zip(&ids) {
-                builder.insert(entry.key as u32, entry.prefix_len, id);
+            for (entry, &id) in stage.entries.iter().zip(&ids) {
+                let EntryKey::Prefix { value, len } = entry.key else { unreachable!("lpm entries are prefixes") };
+                builder.insert(value as u32, len, id);
             }
             (quote! { ::nfc::runtime::tables::Lpm4 }, builder.to_bytes())
         }
-        TableKind::LongestPrefix(_) => {
+        Lookup::Lpm6(_) => {
             let mut builder = Lpm6Builder::new();
-            for (entry, &id) in table.entries.iter().zip(&ids) {
-                builder.insert(entry.key, entry.prefix_len, id);
+            for (entry, &id) in stage.entries.iter().zip(&ids) {
+                let EntryKey::Prefix { value, len } = entry.key else { unreachable!("lpm entries are prefixes") };
+                builder.insert(value, len, id);
             }
             (quote! { ::nfc::runtime::tables::Lpm6 }, builder.to_bytes())
         }
-        TableKind::Exact(_) => {
+        Lookup::Exact(key) => {
             let mut builder = ExactTableBuilder::new();
-            for (entry, &id) in table.entries.iter().zip(&ids) {
-                builder.insert(entry.key, id);
+            for (entry, &id) in stage.entries.iter().zip(&ids) {
+                let EntryKey::Exact(values) = &entry.key else { unreachable!("exact entries are values") };
+                builder.insert(pack(&key, values), id);
             }
             (quote! { ::nfc::runtime::tables::ExactTable }, builder.to_bytes())
         }
+        Lookup::Classify(key) => {
+            let widths: Vec<u32> = key.iter().map(|f| f.width()).collect();
+            let mut builder = ClassifierBuilder::new(&widths);
+            for entry in &stage.entries {
+                builder.push(&field_matches(&key, &entry.key));
+            }
+            (quote! { ::nfc::runtime::tables::Classifier }, builder.to_bytes())
+        }
     };
-    let constant = format_ident!("TABLE_{}_DATA", index);
-    let doc = format!("Table `{}` ({} entries), serialised by the compiler.", table.name, table.entries.len());
+    let classifies = matches!(lookup_kind(stage), Lookup::Classify(_));
+    let constant = format_ident!("STAGE_{}_DATA", index);
+    let decisions_constant = format_ident!("STAGE_{}_DECISIONS", index);
+    let doc = format!("`{}` ({} entries), serialised by the compiler.", stage.name, stage.entries.len());
     let bytes = Literal::byte_string(&bytes);
-    let expect = format!("nfc emitted table `{}` itself", table.name);
+    let expect = format!("nfc emitted `{}` itself", stage.name);
+    // A classifier finds an entry; a static array maps it to its decision.
+    let decisions = classifies.then(|| {
+        quote! {
+            /// Each entry's decision id.
+            pub const #decisions_constant: &'static [u32] = &[#(#ids),*];
+        }
+    });
     Engine {
-        field: table_field(index),
+        field: engine_field(index),
         data: quote! {
             #[doc = #doc]
             pub const #constant: &'static [u8] = #bytes;
+            #decisions
         },
         init: quote! { #ty::from_bytes(Self::#constant).expect(#expect) },
         ty,
     }
 }
 
+/// Key fields packed into one u128, the first field in the highest bits.
+fn pack(key: &[Field], values: &[u128]) -> u128 {
+    key.iter().zip(values).fold(0u128, |packed, (field, &value)| packed.checked_shl(field.width()).unwrap_or(0) | value)
+}
+
+/// The code packing the key fields read from the packet (`key_i`).
+fn pack_code(key: &[Field]) -> TokenStream {
+    let mut shift = 0u32;
+    let mut parts = Vec::new();
+    for (index, field) in key.iter().enumerate().rev() {
+        let name = format_ident!("key_{}", index);
+        parts.push(if shift == 0 {
+            quote! { (#name as u128) }
+        } else {
+            quote! { ((#name as u128) << #shift) }
+        });
+        shift += field.width();
+    }
+    quote! { #(#parts)|* }
+}
+
+/// An entry as classifier field matches, dimension = position in `key`.
+fn field_matches(key: &[Field], entry: &EntryKey) -> Vec<FieldMatch> {
+    let dimension = |field: Field| key.iter().position(|&f| f == field).expect("a key field") as u8;
+    match entry {
+        EntryKey::Conditions(conditions) => conditions
+            .iter()
+            .map(|condition| match condition.test {
+                Test::Masked { value, mask } => {
+                    FieldMatch { dimension: dimension(condition.field), mask, low: value, high: value }
+                }
+                Test::Range { low, high } => {
+                    FieldMatch { dimension: dimension(condition.field), mask: condition.field.full_mask(), low, high }
+                }
+            })
+            .collect(),
+        EntryKey::Exact(values) => key
+            .iter()
+            .zip(values)
+            .map(|(&field, &value)| FieldMatch {
+                dimension: dimension(field),
+                mask: field.full_mask(),
+                low: value,
+                high: value,
+            })
+            .collect(),
+        EntryKey::Prefix { .. } => unreachable!("prefixes go to LPM engines"),
+    }
+}
+
 /// A large table's lookup: the engine finds the entry's decision id, a
-/// `match` on the id runs that decision.
+/// `match` on the id runs that decision; a miss runs the default.
 pub(super) fn lookup(spec: &Spec, index: usize, hit_counter: usize) -> TokenStream {
-    let table = &spec.tables[index];
-    let (decisions, _) = distinct(table.entries.iter().map(|e| &e.decision));
-    let (key_field, key) = match table.kind {
-        TableKind::LongestPrefix(field) => (field, quote! { key }),
-        TableKind::Exact(field) => (field, quote! { u128::from(key) }),
-    };
-    let read = read(key_field);
-    let engine = table_field(index);
-    let arms = id_arms(&decisions, |d| tables::entry(spec, hit_counter, d));
-    let miss = tables::entry(spec, hit_counter + 1, &table.default);
-    quote! {
-        if let ::core::option::Option::Some(key) = #read {
-            if let ::core::option::Option::Some(id) = self.#engine.lookup(#key) {
-                match id { #arms }
+    let stage = &spec.stages[index];
+    let (decisions, _) = distinct(stage.entries.iter().map(|e| &e.decision));
+    let engine = engine_field(index);
+    let arms = id_arms(&decisions, |d| decision(spec, index, quote! { #hit_counter }, d));
+    let miss_counter = hit_counter + 1;
+    let miss = decision(spec, index, quote! { #miss_counter }, &stage.default);
+    let found = match lookup_kind(stage) {
+        Lookup::Lpm4(field) | Lookup::Lpm6(field) => {
+            let read = read(field);
+            quote! {
+                if let ::core::option::Option::Some(key) = #read {
+                    if let ::core::option::Option::Some(id) = self.#engine.lookup(key) {
+                        match id { #arms }
+                    }
+                }
             }
         }
+        Lookup::Exact(key) => {
+            let names: Vec<_> = (0..key.len()).map(|i| format_ident!("key_{}", i)).collect();
+            let reads = key.iter().map(|&f| read(f));
+            let packed = pack_code(&key);
+            quote! {
+                if let (#(::core::option::Option::Some(#names),)*) = (#(#reads,)*) {
+                    if let ::core::option::Option::Some(id) = self.#engine.lookup(#packed) {
+                        match id { #arms }
+                    }
+                }
+            }
+        }
+        Lookup::Classify(key) => {
+            // Every field widened to u128, whatever its getter returns.
+            let reads = key.iter().map(|&field| {
+                let read = read(field);
+                quote! { #read.map(u128::from) }
+            });
+            let decisions_constant = format_ident!("STAGE_{}_DECISIONS", index);
+            quote! {
+                let key = [#(#reads),*];
+                if let ::core::option::Option::Some(entry) = self.#engine.classify(&key) {
+                    if let ::core::option::Option::Some(&id) = Self::#decisions_constant.get(entry as usize) {
+                        match id { #arms }
+                    }
+                }
+            }
+        }
+    };
+    quote! {
+        #found
         #miss
     }
 }
 
-/// The key dimensions of the rule classifier: every field a rule tests.
-fn dimensions(spec: &Spec) -> Vec<Field> {
-    let fields: BTreeSet<Field> = spec.rules.iter().flat_map(|r| r.conditions.iter().map(|c| c.field)).collect();
-    fields.into_iter().collect()
-}
-
-fn rule_classifier(spec: &Spec) -> Engine {
-    let dimensions = dimensions(spec);
-    let widths: Vec<u32> = dimensions.iter().map(|f| f.width()).collect();
-    let mut builder = ClassifierBuilder::new(&widths);
-    for rule in &spec.rules {
-        let tests: Vec<FieldMatch> = rule
-            .conditions
-            .iter()
-            .map(|condition| {
-                let dimension = dimensions.iter().position(|&f| f == condition.field).expect("collected above") as u8;
-                match condition.test {
-                    Test::Masked { value, mask } => FieldMatch { dimension, mask, low: value, high: value },
-                    Test::Range { low, high } => FieldMatch { dimension, mask: condition.field.full_mask(), low, high },
-                }
-            })
-            .collect();
-        builder.push(&tests);
-    }
-    let (_, ids) = distinct(spec.rules.iter().map(|r| &r.decision));
-    let bytes = Literal::byte_string(&builder.to_bytes());
-    let doc = format!("The {} rules, serialised by the compiler.", spec.rules.len());
-    Engine {
-        field: format_ident!("rules"),
-        ty: quote! { ::nfc::runtime::tables::Classifier },
-        data: quote! {
-            #[doc = #doc]
-            pub const RULES_DATA: &'static [u8] = #bytes;
-            /// Each rule's decision id.
-            pub const RULE_DECISIONS: &'static [u32] = &[#(#ids),*];
-        },
-        init: quote! { ::nfc::runtime::tables::Classifier::from_bytes(Self::RULES_DATA).expect("nfc emitted the rules itself") },
-    }
-}
-
-/// First match over the rules through the classifier; the matching rule's
-/// index is its counter.
+/// First match over a large rule list through the classifier; the matching
+/// rule's index is its counter.
 pub(super) fn classify_rules(spec: &Spec) -> TokenStream {
-    // Every field widened to u128, whatever its getter returns.
-    let key = dimensions(spec).into_iter().map(|field| {
+    let stage = &spec.stages[ENTRY];
+    let StageKind::FirstMatch { key } = &stage.kind else { unreachable!("the rule list is first match") };
+    let reads = key.iter().map(|&field| {
         let read = read(field);
         quote! { #read.map(u128::from) }
     });
-    let (decisions, _) = distinct(spec.rules.iter().map(|r| &r.decision));
-    let arms = id_arms(&decisions, |d| decision(spec, quote! { rule }, d));
+    let (decisions, _) = distinct(stage.entries.iter().map(|e| &e.decision));
+    let arms = id_arms(&decisions, |d| decision(spec, ENTRY, quote! { rule }, d));
+    let engine = engine_field(ENTRY);
+    let decisions_constant = format_ident!("STAGE_{}_DECISIONS", ENTRY);
+    let default_counter = stage.entries.len();
+    let default = decision(spec, ENTRY, quote! { #default_counter }, &stage.default);
     quote! {
-        let key = [#(#key),*];
-        if let ::core::option::Option::Some(rule) = self.rules.classify(&key) {
+        let key = [#(#reads),*];
+        if let ::core::option::Option::Some(rule) = self.#engine.classify(&key) {
             let rule = rule as usize;
-            match Self::RULE_DECISIONS[rule] { #arms }
+            if let ::core::option::Option::Some(&id) = Self::#decisions_constant.get(rule) {
+                match id { #arms }
+            }
         }
+        #default
     }
 }
 

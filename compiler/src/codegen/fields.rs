@@ -7,8 +7,13 @@ use quote::quote;
 /// The `Headers` getter reading `field`, typed as the getter returns it;
 /// `in_port` is the `input` argument, always present.
 pub(super) fn read(field: Field) -> TokenStream {
-    if field == Field::InPort {
-        return quote! { ::core::option::Option::Some(input) };
+    match field {
+        Field::InPort => return quote! { ::core::option::Option::Some(input) },
+        Field::Meta(meta) => {
+            let variable = meta_variable(usize::from(meta.index));
+            return quote! { ::core::option::Option::Some(#variable) };
+        }
+        _ => {}
     }
     let getter = Ident::new(&accessor(field), Span::call_site());
     quote! { headers.#getter(frame.data()) }
@@ -19,9 +24,50 @@ pub(super) fn accessor(field: Field) -> String {
     field.path().replace('.', "_")
 }
 
+/// The local variable holding metadata field `index`.
+pub(super) fn meta_variable(index: usize) -> Ident {
+    Ident::new(&format!("meta_{index}"), Span::call_site())
+}
+
+/// The narrowest unsigned type holding `width` bits.
+pub(super) fn meta_type(width: u32) -> TokenStream {
+    match width {
+        0..=8 => quote! { u8 },
+        9..=16 => quote! { u16 },
+        17..=32 => quote! { u32 },
+        33..=64 => quote! { u64 },
+        _ => quote! { u128 },
+    }
+}
+
+/// The Rust type of a field's values in generated code.
+pub(super) fn value_type(field: Field) -> TokenStream {
+    match field {
+        Field::Meta(meta) => meta_type(u32::from(meta.width)),
+        Field::EthDst | Field::EthSrc => quote! { u64 },
+        Field::Ipv4Src | Field::Ipv4Dst => quote! { u32 },
+        Field::Ipv6Src | Field::Ipv6Dst => quote! { u128 },
+        Field::EthType
+        | Field::VlanId
+        | Field::TcpSrc
+        | Field::TcpDst
+        | Field::UdpSrc
+        | Field::UdpDst
+        | Field::Ipv6Ext => quote! { u16 },
+        _ => quote! { u8 },
+    }
+}
+
 /// A literal of the Rust type the field's getter returns.
 pub(super) fn literal(field: Field, value: u128) -> Literal {
     match field {
+        Field::Meta(meta) => match meta.width {
+            0..=8 => Literal::u8_suffixed(value as u8),
+            9..=16 => Literal::u16_suffixed(value as u16),
+            17..=32 => Literal::u32_suffixed(value as u32),
+            33..=64 => Literal::u64_suffixed(value as u64),
+            _ => Literal::u128_suffixed(value),
+        },
         Field::EthDst | Field::EthSrc => Literal::u64_suffixed(value as u64),
         Field::Ipv4Src | Field::Ipv4Dst => Literal::u32_suffixed(value as u32),
         Field::Ipv6Src | Field::Ipv6Dst => Literal::u128_suffixed(value),

@@ -1,71 +1,89 @@
 //! Table lookups.
 //!
-//! A small table becomes `match` expressions over the key: for longest
-//! prefix, one `match` per prefix length, longest first; for exact match one
-//! `match`. rustc turns each into a decision tree over constants, so a
-//! lookup costs a few comparisons per prefix length in use. A large table
+//! A small table becomes inline code: for longest prefix, one `match` per
+//! prefix length, longest first; for exact match one `match` over the key
+//! fields; for ternary and range tables, one `if` per entry in priority
+//! order. rustc turns each `match` into a decision tree over constants, so
+//! a lookup costs a few comparisons per prefix length in use. A large table
 //! (see `engines`) is a `runtime::tables` engine decoded from static data.
 
-use super::fields::{literal, read};
-use super::{actions, engines, outputs};
-use crate::ir::{Decision, Spec, TableKind, Target};
+use super::fields::{conjunction, literal, read};
+use super::{decision, engines};
+use crate::ir::{Decision, EntryKey, Spec, StageKind};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeMap;
 
-/// Look the packet up in `spec.tables[table]`; the key is read after the
-/// rule's actions ran. Hits count on `hit_counter`, misses on the next one.
-pub(super) fn lookup(spec: &Spec, table: usize, hit_counter: usize) -> TokenStream {
-    if engines::is_large(&spec.tables[table]) {
-        return engines::lookup(spec, table, hit_counter);
+/// Look the packet up in `spec.stages[stage]`; the key is read as earlier
+/// stages left the packet. Hits count on `hit_counter`, misses on the next.
+pub(super) fn lookup(spec: &Spec, stage: usize, hit_counter: usize) -> TokenStream {
+    let table = &spec.stages[stage];
+    if engines::is_large(table) {
+        return engines::lookup(spec, stage, hit_counter);
     }
-    let table = &spec.tables[table];
     let miss_counter = hit_counter + 1;
-    let (field, by_length) = match table.kind {
-        TableKind::Exact(field) => {
-            (field, group_by_length(table.entries.iter().map(|e| (field.width() as u8, e.key, &e.decision))))
-        }
-        TableKind::LongestPrefix(field) => {
-            (field, group_by_length(table.entries.iter().map(|e| (e.prefix_len, e.key, &e.decision))))
-        }
-    };
-    let read = read(field);
-    let probes = by_length.iter().rev().map(|(&length, entries)| {
-        let mask = literal(field, prefix_mask(field.width(), length));
-        let arms = entries.iter().map(|&(key, decision)| {
-            let key = literal(field, key);
-            let decide = entry(spec, hit_counter, decision);
-            quote! { #key => { #decide } }
-        });
-        quote! {
-            match key & #mask {
-                #(#arms)*
-                _ => {}
+    let hit = |d: &Decision| decision(spec, stage, quote! { #hit_counter }, d);
+    let probes = match &table.kind {
+        StageKind::LongestPrefix { key: field } => {
+            let mut by_length: BTreeMap<u8, Vec<(u128, &Decision)>> = BTreeMap::new();
+            for entry in &table.entries {
+                let EntryKey::Prefix { value, len } = entry.key else { unreachable!("lpm entries are prefixes") };
+                by_length.entry(len).or_default().push((value, &entry.decision));
+            }
+            let read = read(*field);
+            let probes = by_length.iter().rev().map(|(&length, entries)| {
+                let mask = literal(*field, prefix_mask(field.width(), length));
+                let arms = entries.iter().map(|&(key, decision)| {
+                    let key = literal(*field, key);
+                    let decide = hit(decision);
+                    quote! { #key => { #decide } }
+                });
+                quote! {
+                    match key & #mask {
+                        #(#arms)*
+                        _ => {}
+                    }
+                }
+            });
+            quote! {
+                if let ::core::option::Option::Some(key) = #read {
+                    #(#probes)*
+                }
             }
         }
-    });
-    let miss = entry(spec, miss_counter, &table.default);
-    quote! {
-        if let ::core::option::Option::Some(key) = #read {
-            #(#probes)*
+        StageKind::Exact { key } => {
+            let names: Vec<_> = (0..key.len()).map(|i| quote::format_ident!("key_{}", i)).collect();
+            let reads = key.iter().map(|&f| read(f));
+            let arms = table.entries.iter().map(|entry| {
+                let EntryKey::Exact(values) = &entry.key else { unreachable!("exact entries are values") };
+                let values = key.iter().zip(values).map(|(&f, &v)| literal(f, v));
+                let decide = hit(&entry.decision);
+                quote! { (#(#values,)*) => { #decide } }
+            });
+            quote! {
+                if let (#(::core::option::Option::Some(#names),)*) = (#(#reads,)*) {
+                    match (#(#names,)*) {
+                        #(#arms)*
+                        _ => {}
+                    }
+                }
+            }
         }
+        StageKind::FirstMatch { .. } => {
+            let each = table.entries.iter().map(|entry| {
+                let EntryKey::Conditions(conditions) = &entry.key else { unreachable!("ternary entries test") };
+                let condition = conjunction(conditions);
+                let decide = hit(&entry.decision);
+                quote! { if #condition { #decide } }
+            });
+            quote! { #(#each)* }
+        }
+    };
+    let miss = decision(spec, stage, quote! { #miss_counter }, &table.default);
+    quote! {
+        #probes
         #miss
     }
-}
-
-/// Entries by prefix length (ascending; lookups probe it in reverse). A key
-/// given twice keeps its first entry, as first match would.
-fn group_by_length<'a>(
-    entries: impl Iterator<Item = (u8, u128, &'a Decision)>,
-) -> BTreeMap<u8, Vec<(u128, &'a Decision)>> {
-    let mut groups: BTreeMap<u8, Vec<(u128, &Decision)>> = BTreeMap::new();
-    for (length, key, decision) in entries {
-        let group = groups.entry(length).or_default();
-        if !group.iter().any(|&(k, _)| k == key) {
-            group.push((key, decision));
-        }
-    }
-    groups
 }
 
 /// The leading `length` bits of a `width`-bit field.
@@ -76,20 +94,6 @@ pub(super) fn prefix_mask(width: u32, length: u8) -> u128 {
     }
     let full = if width == 128 { u128::MAX } else { (1u128 << width) - 1 };
     full & !full.checked_shr(length).unwrap_or(0)
-}
-
-/// A table entry's (or default's) decision: count, act, output.
-pub(super) fn entry(spec: &Spec, counter: usize, decision: &Decision) -> TokenStream {
-    let actions = actions::sequence(&decision.actions);
-    let outputs = match decision.target {
-        Target::Table(_) => unreachable!("the checker rejects table entries targeting tables"),
-        target => outputs(spec, target),
-    };
-    quote! {
-        self.counters[#counter].record(arrival_len);
-        #actions
-        return #outputs;
-    }
 }
 
 #[cfg(test)]

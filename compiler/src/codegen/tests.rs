@@ -1,36 +1,42 @@
 use super::*;
 use crate::ir::*;
 
+fn rule(name: &str, field: Field, value: u128, target: Target) -> Entry {
+    Entry {
+        name: name.into(),
+        key: EntryKey::Conditions(vec![Condition { field, test: Test::Masked { value, mask: field.full_mask() } }]),
+        decision: Decision { actions: vec![], target },
+    }
+}
+
+fn prefix(value: u128, len: u8, decision: Decision) -> Entry {
+    Entry { name: String::new(), key: EntryKey::Prefix { value, len }, decision }
+}
+
 fn router() -> Spec {
     let forward = |port: u32| Decision { actions: vec![Action::DecrementTtl], target: Target::Ports(1 << port) };
+    let rules =
+        vec![rule("telnet", Field::TcpDst, 23, Target::Drop), rule("ipv4", Field::EthType, 0x0800, Target::Goto(1))];
     Spec {
         name: "edge_router".into(),
         ports: vec![Port { name: "lan".into() }, Port { name: "wan".into() }],
-        rules: vec![
-            Rule {
-                name: "telnet".into(),
-                conditions: vec![Condition { field: Field::TcpDst, test: Test::Masked { value: 23, mask: 0xffff } }],
-                decision: Decision { actions: vec![], target: Target::Drop },
+        metadata: vec![],
+        stages: vec![
+            Stage {
+                name: "rules".into(),
+                kind: StageKind::FirstMatch { key: vec![Field::EthType, Field::TcpDst] },
+                entries: rules,
+                default: Decision::DROP,
+                loaded: None,
             },
-            Rule {
-                name: "ipv4".into(),
-                conditions: vec![Condition {
-                    field: Field::EthType,
-                    test: Test::Masked { value: 0x0800, mask: 0xffff },
-                }],
-                decision: Decision { actions: vec![], target: Target::Table(0) },
+            Stage {
+                name: "routes".into(),
+                kind: StageKind::LongestPrefix { key: Field::Ipv4Dst },
+                entries: vec![prefix(0x0a00_0000, 8, forward(0)), prefix(0, 0, forward(1))],
+                default: Decision::DROP,
+                loaded: None,
             },
         ],
-        tables: vec![Table {
-            name: "routes".into(),
-            kind: TableKind::LongestPrefix(Field::Ipv4Dst),
-            entries: vec![
-                TableEntry { key: 0x0a00_0000, prefix_len: 8, decision: forward(0) },
-                TableEntry { key: 0, prefix_len: 0, decision: forward(1) },
-            ],
-            default: Decision { actions: vec![], target: Target::Drop },
-        }],
-        default: Decision { actions: vec![], target: Target::Drop },
         tests: vec![],
     }
 }
@@ -70,22 +76,14 @@ fn longest_prefixes_are_probed_first() {
 #[test]
 fn large_tables_and_rule_lists_become_engines_over_static_data() {
     let mut spec = router();
-    let forward = spec.tables[0].entries[0].decision.clone();
-    spec.tables[0].entries = (0..=LARGE as u128)
-        .map(|i| TableEntry { key: 0x0a00_0000 | i << 8, prefix_len: 24, decision: forward.clone() })
-        .collect();
-    let telnet = spec.rules[0].clone();
-    spec.rules = (0..=LARGE as u128)
-        .map(|i| Rule {
-            name: format!("r{i}"),
-            conditions: vec![Condition { field: Field::TcpDst, test: Test::Masked { value: i, mask: 0xffff } }],
-            ..telnet.clone()
-        })
-        .collect();
-    spec.rules[LARGE].decision = Decision { actions: vec![], target: Target::Table(0) };
+    let forward = spec.stages[1].entries[0].decision.clone();
+    spec.stages[1].entries = (0..=LARGE as u128).map(|i| prefix(0x0a00_0000 | i << 8, 24, forward.clone())).collect();
+    spec.stages[0].entries =
+        (0..=LARGE as u128).map(|i| rule(&format!("r{i}"), Field::TcpDst, i, Target::Drop)).collect();
+    spec.stages[0].entries[LARGE].decision.target = Target::Goto(1);
     let text = generate(&spec).to_string();
-    assert!(text.contains("Lpm4 :: from_bytes (Self :: TABLE_0_DATA)"), "{text}");
-    assert!(text.contains("Classifier :: from_bytes (Self :: RULES_DATA)"));
+    assert!(text.contains("Lpm4 :: from_bytes (Self :: STAGE_1_DATA)"), "{text}");
+    assert!(text.contains("Classifier :: from_bytes (Self :: STAGE_0_DATA)"));
     // The 65 prefixes share one decision: one arm, no per-entry code.
     assert_eq!(text.matches("decrement_ttl").count(), 1, "{text}");
     assert!(!text.contains("match key &"), "no per-length probes: {text}");

@@ -1,25 +1,45 @@
-//! The `network_function!` DSL: the spec language in Rust tokens.
+//! The `nf!` DSL: the spec language in Rust tokens.
 //!
 //! ```text
-//! name: edge;
-//! ports: [inside, outside];
+//! name: router;
+//! ports: [lan, wan];
+//! metadata: { nexthop: 8 };
+//! action forward(mac, port) => [set eth.dst = $mac, dec_ttl] $port;
+//! rule ipv4 { eth.type == ipv4 } => goto routes;
 //! rule no_telnet { tcp.dst == 23 } => drop;
-//! rule web { in_port == outside, ipv4.dst == "10.0.1.0/24", tcp.dst == "80-443" } => inside;
-//! rule out { in_port == inside } => [set eth.src = "02:00:00:00:00:01", dec_ttl] outside;
-//! rule ping { ip.proto == icmp } => flood;
 //! default => drop;
+//! table routes: lpm(ipv4.dst) {
+//!     "10.0.0.0/8" => [set meta.nexthop = 1] goto next_hops;
+//!     "0.0.0.0/0" => forward(mac = "02:00:00:00:02:01", port = wan);
+//!     default => drop;
+//! }
+//! table next_hops: exact(meta.nexthop) {
+//!     1 => forward(mac = "02:00:00:00:01:01", port = lan);
+//! }
+//! test "lan route" {
+//!     in_port: wan,
+//!     packet: { ipv4.dst: "10.1.2.3", ip.ttl: 64 },
+//!     expect_output: lan,
+//!     expect: { ip.ttl: 63 },
+//! }
 //! ```
 //! Values are the TOML spec's (strings for addresses, prefixes, ranges and
-//! masks; integers; names such as `ipv4` or `tcp`); targets are a port,
-//! `drop`, `flood`, `in_port` or `ports(a, b)`. Tables are TOML-only for now.
-//! Errors carry the span of the offending tokens, all of them at once.
+//! masks; integers; names such as `ipv4` or `tcp`). Tables are `lpm`,
+//! `exact`, `ternary` or `range` over the fields in parentheses, with
+//! `from "file.csv"` for entries kept in a file (relative to the crate) or
+//! `load runtime actions(a, b)` for entries loaded when the binary starts.
+//! The tokens are parsed into the same syntax tree as a TOML spec and
+//! lowered by the same code, so both languages mean the same and report the
+//! same errors, here at the offending tokens, all at once.
 
+use super::ast::*;
 use super::hints::suggestion;
-use super::values;
-use crate::check;
+use super::lower::{self, Sink};
 use crate::diag::Severity;
-use crate::ir::*;
+use crate::ir::Spec;
 use proc_macro2::{Span, TokenStream};
+use std::path::Path;
+use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{braced, bracketed, parenthesized, Ident, LitInt, LitStr, Token};
 
@@ -29,41 +49,26 @@ pub struct CheckedDsl {
     pub warnings: Vec<(Span, String)>,
 }
 
-/// Lower `network_function!` tokens; every error at once, combined.
+/// Lower `nf!` tokens; every error at once, combined. Entries files are read
+/// relative to `directory` (the crate's manifest directory).
 pub fn parse(tokens: TokenStream) -> Result<CheckedDsl, syn::Error> {
-    let mut lowering = Lowering { errors: Vec::new(), ports: Vec::new(), rule_spans: Vec::new() };
-    let spec = match (|input: ParseStream| lowering.spec(input)).parse2(tokens) {
-        Ok(spec) => spec,
-        // A syntax error ends parsing; the value errors found before it are
-        // reported with it, not lost.
-        Err(syntax) => {
-            let mut errors = lowering.errors.into_iter();
-            let Some(mut first) = errors.next() else { return Err(syntax) };
-            errors.for_each(|e| first.combine(e));
-            first.combine(syntax);
-            return Err(first);
-        }
+    parse_in(tokens, Path::new("."))
+}
+
+/// `parse`, reading entries files relative to `directory`.
+pub fn parse_in(tokens: TokenStream, directory: &Path) -> Result<CheckedDsl, syn::Error> {
+    let ast = (|input: ParseStream| spec(input)).parse2(tokens)?;
+    let mut sink = DslSink { errors: Vec::new(), warnings: Vec::new() };
+    let read_file = |name: &str| {
+        let path = directory.join(name);
+        std::fs::read_to_string(&path)
+            .map(|text| (path.display().to_string(), text))
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))
     };
-    let mut findings = check::names(&spec);
-    if lowering.errors.is_empty() && findings.is_empty() {
-        findings = check::warnings(&spec);
-    }
-    let mut warnings = Vec::new();
-    for finding in findings {
-        let span = match finding.about {
-            check::Subject::Rule(rule) => lowering.rule_spans.get(rule).copied(),
-            // The DSL has no tables or test cases.
-            check::Subject::Table(_) | check::Subject::Test(_) | check::Subject::TestExpectation(_) => None,
-        };
-        let span = span.unwrap_or_else(Span::call_site);
-        match finding.severity {
-            Severity::Error => lowering.errors.push(syn::Error::new(span, finding.message)),
-            Severity::Warning => warnings.push((span, finding.message)),
-        }
-    }
-    let mut errors = lowering.errors.into_iter();
+    let spec = lower::lower(&ast, &mut sink, &read_file);
+    let mut errors = sink.errors.into_iter();
     match errors.next() {
-        None => Ok(CheckedDsl { spec, warnings }),
+        None => Ok(CheckedDsl { spec, warnings: sink.warnings }),
         Some(mut first) => {
             errors.for_each(|e| first.combine(e));
             Err(first)
@@ -71,262 +76,402 @@ pub fn parse(tokens: TokenStream) -> Result<CheckedDsl, syn::Error> {
     }
 }
 
-struct Lowering {
-    /// Errors in values and names; syntax errors stop parsing at once.
+struct DslSink {
     errors: Vec<syn::Error>,
-    ports: Vec<String>,
-    rule_spans: Vec<Span>,
+    warnings: Vec<(Span, String)>,
 }
 
-/// `ipv4.dst`, `in_port`: identifiers joined by dots.
-fn field_path(input: ParseStream) -> syn::Result<(String, Span)> {
-    let first: Ident = input.parse()?;
+impl Sink<Span> for DslSink {
+    fn report(&mut self, severity: Severity, at: Span, message: String) {
+        match severity {
+            Severity::Error => self.errors.push(syn::Error::new(at, message)),
+            Severity::Warning => self.warnings.push((at, message)),
+        }
+    }
+
+    fn report_in_file(&mut self, severity: Severity, file: &str, line: usize, column: usize, message: String) {
+        let text = format!("{file}:{line}:{column}: {message}");
+        self.report(severity, Span::call_site(), text);
+    }
+
+    fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    fn line(&self, at: Span) -> usize {
+        at.start().line
+    }
+}
+
+type Ast<T> = At<T, Span>;
+
+fn keyword(input: ParseStream, expected: &str) -> syn::Result<Ident> {
+    let ident = Ident::parse_any(input)?;
+    if ident != expected {
+        return Err(syn::Error::new(ident.span(), format!("found `{ident}`, expected `{expected}`")));
+    }
+    Ok(ident)
+}
+
+/// `ipv4.dst`, `eth.type`, `meta.nexthop`: names joined by dots (Rust
+/// keywords such as `type` included).
+fn field_path(input: ParseStream) -> syn::Result<Ast<String>> {
+    let first = Ident::parse_any(input)?;
     let span = first.span();
     let mut path = first.to_string();
     while input.peek(Token![.]) {
         input.parse::<Token![.]>()?;
-        let next: Ident = input.parse()?;
+        let next = Ident::parse_any(input)?;
         path.push('.');
         path.push_str(&next.to_string());
     }
-    Ok((path, span))
+    Ok(At::new(path, span))
 }
 
-/// A value as the text the value parsers read.
-fn value_text(input: ParseStream) -> syn::Result<(String, Span)> {
+/// A value: a string, an integer, a name, `$param`, `*`, or a field path
+/// (for `copy`), as the TOML spec would write it.
+fn value(input: ParseStream) -> syn::Result<Ast<Value<Span>>> {
     if input.peek(LitStr) {
         let literal: LitStr = input.parse()?;
-        Ok((literal.value(), literal.span()))
+        Ok(At::new(Value::Text(literal.value()), literal.span()))
     } else if input.peek(LitInt) {
         let literal: LitInt = input.parse()?;
-        Ok((literal.base10_digits().to_owned(), literal.span()))
-    } else if input.peek(Ident) {
-        let name: Ident = input.parse()?;
-        Ok((name.to_string(), name.span()))
+        let number: i128 = literal.base10_parse()?;
+        Ok(At::new(Value::Integer(number), literal.span()))
+    } else if input.peek(Token![$]) {
+        let dollar = input.parse::<Token![$]>()?;
+        let name = Ident::parse_any(input)?;
+        Ok(At::new(Value::Text(format!("${name}")), dollar.span))
+    } else if input.peek(Token![*]) {
+        let star = input.parse::<Token![*]>()?;
+        Ok(At::new(Value::Text("*".to_owned()), star.span))
+    } else if input.peek(Ident::peek_any) {
+        let path = field_path(input)?;
+        Ok(At::new(Value::Text(path.value), path.at))
     } else {
         Err(input.error("expected a value: a string such as \"10.0.0.0/8\", an integer or a name"))
     }
 }
 
-impl Lowering {
-    fn error(&mut self, span: Span, message: String) {
-        self.errors.push(syn::Error::new(span, message));
-    }
-
-    fn keyword(input: ParseStream, expected: &str) -> syn::Result<Ident> {
-        let ident: Ident = input.parse()?;
-        if ident != expected {
-            return Err(syn::Error::new(ident.span(), format!("found `{ident}`, expected `{expected}`")));
+/// `a, b, c` up to the end of `input`.
+fn comma_separated<T>(input: ParseStream, mut item: impl FnMut(ParseStream) -> syn::Result<T>) -> syn::Result<Vec<T>> {
+    let mut items = Vec::new();
+    while !input.is_empty() {
+        items.push(item(input)?);
+        if input.is_empty() {
+            break;
         }
-        Ok(ident)
+        input.parse::<Token![,]>()?;
     }
+    Ok(items)
+}
 
-    fn spec(&mut self, input: ParseStream) -> syn::Result<Spec> {
-        Self::keyword(input, "name")?;
-        input.parse::<Token![:]>()?;
-        let name: Ident = input.parse()?;
-        input.parse::<Token![;]>()?;
-        Self::keyword(input, "ports")?;
-        input.parse::<Token![:]>()?;
+fn name(input: ParseStream) -> syn::Result<Ast<String>> {
+    let ident = Ident::parse_any(input)?;
+    Ok(At::new(ident.to_string(), ident.span()))
+}
+
+fn spec(input: ParseStream) -> syn::Result<SpecAst<Span>> {
+    let mut spec = SpecAst {
+        at: input.span(),
+        name: None,
+        ports: None,
+        metadata: Vec::new(),
+        actions: Vec::new(),
+        rules: Vec::new(),
+        default: None,
+        tables: Vec::new(),
+        tests: Vec::new(),
+    };
+    while !input.is_empty() {
+        let item = Ident::parse_any(input)?;
+        match item.to_string().as_str() {
+            "name" => {
+                input.parse::<Token![:]>()?;
+                spec.name = Some(name(input)?);
+                input.parse::<Token![;]>()?;
+            }
+            "ports" => {
+                input.parse::<Token![:]>()?;
+                let content;
+                let brackets = bracketed!(content in input);
+                let names = comma_separated(&content, name)?;
+                let list = names.into_iter().map(|n| At::new(Value::Text(n.value), n.at)).collect();
+                spec.ports = Some(At::new(Value::List(list), brackets.span.join()));
+                input.parse::<Token![;]>()?;
+            }
+            "metadata" => {
+                input.parse::<Token![:]>()?;
+                let content;
+                braced!(content in input);
+                spec.metadata = comma_separated(&content, |input| {
+                    let field = name(input)?;
+                    input.parse::<Token![:]>()?;
+                    Ok((field, value(input)?))
+                })?;
+                input.parse::<Token![;]>()?;
+            }
+            "action" => spec.actions.push(action_definition(input)?),
+            "rule" => spec.rules.push(rule(input)?),
+            "default" => {
+                input.parse::<Token![=>]>()?;
+                spec.default = Some(decision(input)?);
+                input.parse::<Token![;]>()?;
+            }
+            "table" => spec.tables.push(table(input)?),
+            "test" => spec.tests.push(test(input)?),
+            other => {
+                let items = ["name", "ports", "metadata", "action", "rule", "default", "table", "test"];
+                let hint = suggestion(other, items);
+                return Err(syn::Error::new(
+                    item.span(),
+                    format!(
+                        "found `{other}`, expected `name`, `ports`, `metadata`, `action`, `rule`, `default`, \
+                         `table` or `test`{hint}"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(spec)
+}
+
+/// `action NAME(param, ...) => decision;`
+fn action_definition(input: ParseStream) -> syn::Result<ActionDefAst<Span>> {
+    let name = name(input)?;
+    let content;
+    parenthesized!(content in input);
+    let params = comma_separated(&content, self::name)?;
+    input.parse::<Token![=>]>()?;
+    let decision = decision(input)?;
+    input.parse::<Token![;]>()?;
+    Ok(ActionDefAst { at: name.at, name, params, decision })
+}
+
+/// `rule NAME { field == value, ... } => decision;`
+fn rule(input: ParseStream) -> syn::Result<RuleAst<Span>> {
+    let name = self::name(input)?;
+    let content;
+    braced!(content in input);
+    let matches = comma_separated(&content, |input| {
+        let path = field_path(input)?;
+        input.parse::<Token![==]>()?;
+        Ok((path, value(input)?))
+    })?;
+    input.parse::<Token![=>]>()?;
+    let decision = decision(input)?;
+    input.parse::<Token![;]>()?;
+    Ok(RuleAst { at: name.at, name: Some(name), matches, decision })
+}
+
+/// `[actions] target`, or `NAME(arg = value, ...)` calling an action.
+fn decision(input: ParseStream) -> syn::Result<DecisionAst<Span>> {
+    let mut decision = DecisionAst::empty(input.span());
+    if input.peek(syn::token::Bracket) {
         let content;
         bracketed!(content in input);
-        let ports = content.parse_terminated(<Ident as syn::parse::Parse>::parse, Token![,])?;
-        for port in &ports {
-            if self.ports.contains(&port.to_string()) {
-                self.error(port.span(), format!("found port `{port}` twice, expected unique port names"));
-            }
-            self.ports.push(port.to_string());
-        }
-        if self.ports.is_empty() || self.ports.len() > nfc_runtime::MAX_PORTS {
-            return Err(input.error(format!("expected 1 to {} ports", nfc_runtime::MAX_PORTS)));
-        }
-        input.parse::<Token![;]>()?;
-        let mut rules = Vec::new();
-        let mut default = Decision { actions: vec![], target: Target::Drop };
-        while !input.is_empty() {
-            let keyword: Ident = input.parse()?;
-            if keyword == "rule" {
-                rules.push(self.rule(input)?);
-            } else if keyword == "default" {
-                input.parse::<Token![=>]>()?;
-                default = self.decision(input)?;
-                input.parse::<Token![;]>()?;
-            } else {
-                let hint = suggestion(&keyword.to_string(), ["rule", "default"]);
-                return Err(syn::Error::new(
-                    keyword.span(),
-                    format!("found `{keyword}`, expected `rule` or `default`{hint}"),
-                ));
-            }
-        }
-        let ports = self.ports.iter().map(|name| Port { name: name.clone() }).collect();
-        Ok(Spec { name: name.to_string(), ports, rules, tables: vec![], default, tests: vec![] })
+        decision.actions = comma_separated(&content, action)?;
     }
-
-    fn rule(&mut self, input: ParseStream) -> syn::Result<Rule> {
-        let name: Ident = input.parse()?;
-        self.rule_spans.push(name.span());
-        let content;
-        braced!(content in input);
-        let mut conditions = Vec::new();
-        while !content.is_empty() {
-            let (path, span) = field_path(&content)?;
-            content.parse::<Token![==]>()?;
-            let (text, value_span) = value_text(&content)?;
-            match Field::from_path(&path) {
-                None => {
-                    let hint = suggestion(&path, Field::ALL.iter().map(|f| f.path()));
-                    self.error(
-                        span,
-                        format!("found unknown field `{path}`, expected a field such as ipv4.dst or tcp.dst{hint}"),
-                    )
-                }
-                Some(Field::InPort) => match self.ports.iter().position(|p| *p == text) {
-                    Some(port) => conditions.push(Condition {
-                        field: Field::InPort,
-                        test: Test::Masked { value: port as u128, mask: 0xff },
-                    }),
-                    None => {
-                        let hint = suggestion(&text, self.ports.iter().map(String::as_str));
-                        self.error(
-                            value_span,
-                            format!("found undefined port `{text}`, expected one of {}{hint}", self.ports.join(", ")),
-                        )
-                    }
-                },
-                Some(field) => match values::test(field, &text) {
-                    Ok(test) => conditions.push(Condition { field, test }),
-                    Err(message) => self.error(value_span, message),
-                },
-            }
-            if !content.is_empty() {
-                content.parse::<Token![,]>()?;
-            }
+    if input.peek(Token![$]) {
+        let parameter = value(input)?;
+        if let Value::Text(text) = parameter.value {
+            decision.target = Some(TargetAst::One(At::new(text, parameter.at)));
         }
-        input.parse::<Token![=>]>()?;
-        let decision = self.decision(input)?;
-        input.parse::<Token![;]>()?;
-        Ok(Rule { name: name.to_string(), conditions, decision })
+        return Ok(decision);
     }
-
-    /// `[actions]? target`
-    fn decision(&mut self, input: ParseStream) -> syn::Result<Decision> {
-        let mut actions = Vec::new();
-        if input.peek(syn::token::Bracket) {
+    let target = Ident::parse_any(input)?;
+    let span = target.span();
+    decision.target = Some(match target.to_string().as_str() {
+        "goto" => TargetAst::Goto(name(input)?),
+        "ports" => {
             let content;
-            bracketed!(content in input);
-            while !content.is_empty() {
-                actions.push(self.action(&content)?);
-                if !content.is_empty() {
-                    content.parse::<Token![,]>()?;
-                }
-            }
+            let parens = parenthesized!(content in input);
+            TargetAst::Ports(At::new(comma_separated(&content, name)?, parens.span.join()))
         }
-        let target: Ident = input.parse()?;
-        let target = match target.to_string().as_str() {
-            "drop" => Target::Drop,
-            "flood" => Target::Flood,
-            "in_port" => Target::InPort,
-            "ports" => {
-                let content;
-                parenthesized!(content in input);
-                let mut bits = 0;
-                for port in content.parse_terminated(<Ident as syn::parse::Parse>::parse, Token![,])? {
-                    bits |= self.port_bit(&port);
-                }
-                if bits == 0 {
-                    Target::Drop
-                } else {
-                    Target::Ports(bits)
-                }
-            }
-            _ => match self.port_bit(&target) {
-                0 => Target::Drop,
-                bit => Target::Ports(bit),
-            },
-        };
-        Ok(Decision { actions, target })
-    }
-
-    fn port_bit(&mut self, port: &Ident) -> u32 {
-        match self.ports.iter().position(|p| port == p) {
-            Some(index) => 1 << index,
-            None => {
-                let words = ["drop", "flood", "in_port", "ports"];
-                let hint = suggestion(&port.to_string(), self.ports.iter().map(String::as_str).chain(words));
-                self.error(
-                    port.span(),
-                    format!(
-                        "found undefined port `{port}`, expected one of {}, drop, flood, in_port or ports(..){hint}",
-                        self.ports.join(", ")
-                    ),
-                );
-                0
-            }
+        "meta" if input.peek(Token![.]) => {
+            input.parse::<Token![.]>()?;
+            let field = Ident::parse_any(input)?;
+            TargetAst::One(At::new(format!("meta.{field}"), span))
         }
-    }
-
-    fn action(&mut self, input: ParseStream) -> syn::Result<Action> {
-        let verb: Ident = input.parse()?;
-        Ok(match verb.to_string().as_str() {
-            "dec_ttl" => Action::DecrementTtl,
-            "swap_macs" => Action::SwapMacs,
-            "pop_vlan" => Action::PopVlan,
-            "push_vlan" => {
-                let content;
-                parenthesized!(content in input);
-                let vid: LitInt = content.parse()?;
-                let pcp = if content.parse::<Option<Token![,]>>()?.is_some() {
-                    content.parse::<LitInt>()?.base10_parse()?
-                } else {
-                    0u8
-                };
-                let vid: u16 = vid.base10_parse()?;
-                if vid > 4095 || pcp > 7 {
-                    self.error(
-                        verb.span(),
-                        format!("found push_vlan({vid}, {pcp}), expected a vid of 0..=4095 and a pcp of 0..=7"),
-                    );
-                }
-                Action::PushVlan { vid, pcp }
-            }
-            "set" => {
-                let (path, span) = field_path(input)?;
+        called if input.peek(syn::token::Paren) && decision.actions.is_empty() => {
+            let content;
+            parenthesized!(content in input);
+            let arguments = comma_separated(&content, |input| {
+                let key = name(input)?;
                 input.parse::<Token![=]>()?;
-                let (text, value_span) = value_text(input)?;
-                let Some(field) = Field::from_path(&path) else {
-                    let writable = Field::ALL.iter().filter(|f| f.is_writable()).map(|f| f.path());
-                    let hint = suggestion(&path, writable);
-                    self.error(span, format!("found unknown field `{path}`, expected a writable field{hint}"));
-                    return Ok(Action::SwapMacs);
-                };
-                if !field.is_writable() {
-                    self.error(span, format!("found a write to `{path}`, which is read-only"));
-                }
-                match values::scalar(field, &text) {
-                    Ok(value) => Action::Set { field, value },
-                    Err(message) => {
-                        self.error(value_span, message);
-                        Action::Set { field, value: 0 }
-                    }
-                }
+                Ok((key, value(input)?))
+            })?;
+            decision.call = Some((At::new(called.to_owned(), span), arguments));
+            return Ok(decision);
+        }
+        other => TargetAst::One(At::new(other.to_owned(), span)),
+    });
+    Ok(decision)
+}
+
+fn action(input: ParseStream) -> syn::Result<Ast<ActionAst<Span>>> {
+    let verb = Ident::parse_any(input)?;
+    let span = verb.span();
+    let action = match verb.to_string().as_str() {
+        "set" | "copy" => {
+            let path = field_path(input)?;
+            input.parse::<Token![=]>()?;
+            let pairs = vec![(path, value(input)?)];
+            if verb == "set" {
+                ActionAst::Set(pairs)
+            } else {
+                ActionAst::Copy(pairs)
+            }
+        }
+        "push_vlan" => {
+            let content;
+            parenthesized!(content in input);
+            let vid = value(&content)?;
+            let pcp = if content.parse::<Option<Token![,]>>()?.is_some() { Some(value(&content)?) } else { None };
+            ActionAst::PushVlan { vid: Some(vid), pcp }
+        }
+        other => ActionAst::Named(other.to_owned()),
+    };
+    Ok(At::new(action, span))
+}
+
+/// `table NAME: KIND(field, ...) [from "file"] [load runtime actions(a, ..)] { entries }`
+fn table(input: ParseStream) -> syn::Result<TableAst<Span>> {
+    let table_name = name(input)?;
+    input.parse::<Token![:]>()?;
+    let kind = name(input)?;
+    let content;
+    let parens = parenthesized!(content in input);
+    let key_fields = comma_separated(&content, field_path)?;
+    let key = At::new(
+        Value::List(key_fields.into_iter().map(|f| At::new(Value::Text(f.value), f.at)).collect()),
+        parens.span.join(),
+    );
+    let mut table = TableAst {
+        at: table_name.at,
+        name: Some(table_name),
+        kind: Some(At::new(Value::Text(kind.value), kind.at)),
+        key: Some(key),
+        entries: Vec::new(),
+        entries_file: None,
+        load: None,
+        actions: None,
+        default: None,
+    };
+    while !input.peek(syn::token::Brace) {
+        let option = Ident::parse_any(input)?;
+        match option.to_string().as_str() {
+            "from" => {
+                let file: LitStr = input.parse()?;
+                table.entries_file = Some(At::new(file.value(), file.span()));
+            }
+            "load" => table.load = Some(name(input)?),
+            "actions" => {
+                let content;
+                let parens = parenthesized!(content in input);
+                let names = comma_separated(&content, name)?;
+                table.actions = Some(At::new(names, parens.span.join()));
             }
             other => {
-                let hint = suggestion(other, ["set", "dec_ttl", "swap_macs", "push_vlan", "pop_vlan"]);
+                let hint = suggestion(other, ["from", "load", "actions"]);
                 return Err(syn::Error::new(
-                    verb.span(),
+                    option.span(),
+                    format!("found `{other}`, expected `from \"file\"`, `load runtime`, `actions(..)` or `{{`{hint}"),
+                ));
+            }
+        }
+    }
+    let body;
+    braced!(body in input);
+    while !body.is_empty() {
+        if body.peek(Ident::peek_any) && body.fork().call(Ident::parse_any).is_ok_and(|i| i == "default") {
+            keyword(&body, "default")?;
+            body.parse::<Token![=>]>()?;
+            table.default = Some(decision(&body)?);
+            body.parse::<Token![;]>()?;
+            continue;
+        }
+        let at = body.span();
+        let key = if body.peek(syn::token::Paren) {
+            let content;
+            let parens = parenthesized!(content in body);
+            At::new(Value::List(comma_separated(&content, value)?), parens.span.join())
+        } else {
+            value(&body)?
+        };
+        let priority = if body.peek(Ident) && body.fork().call(Ident::parse_any).is_ok_and(|i| i == "priority") {
+            keyword(&body, "priority")?;
+            Some(value(&body)?)
+        } else {
+            None
+        };
+        body.parse::<Token![=>]>()?;
+        let decision = decision(&body)?;
+        body.parse::<Token![;]>()?;
+        table.entries.push(EntryAst { at, key: Some(key), priority, decision });
+    }
+    Ok(table)
+}
+
+/// `test "name" { in_port: p, packet: { field: value, ... } | packet_hex: "..",
+/// expect_output: target, expect: { .. } | expect_hex: ".." }`
+fn test(input: ParseStream) -> syn::Result<TestAst<Span>> {
+    let title: LitStr = input.parse()?;
+    let mut test = TestAst {
+        at: title.span(),
+        name: Some(At::new(title.value(), title.span())),
+        in_port: None,
+        packet: None,
+        expect_output: None,
+        expect: None,
+    };
+    let content;
+    braced!(content in input);
+    let fields = |input: ParseStream| -> syn::Result<PacketAst<Span>> {
+        let inner;
+        let braces = braced!(inner in input);
+        let pairs = comma_separated(&inner, |input| {
+            let path = field_path(input)?;
+            input.parse::<Token![:]>()?;
+            Ok((path, value(input)?))
+        })?;
+        Ok(PacketAst::Fields(At::new(pairs, braces.span.join())))
+    };
+    let hex = |input: ParseStream| -> syn::Result<PacketAst<Span>> {
+        let text: LitStr = input.parse()?;
+        Ok(PacketAst::Hex(At::new(text.value(), text.span())))
+    };
+    comma_separated(&content, |input| {
+        let key = Ident::parse_any(input)?;
+        input.parse::<Token![:]>()?;
+        match key.to_string().as_str() {
+            "in_port" => test.in_port = Some(name(input)?),
+            "packet" => test.packet = Some(fields(input)?),
+            "packet_hex" => test.packet = Some(hex(input)?),
+            "expect" => test.expect = Some(fields(input)?),
+            "expect_hex" => test.expect = Some(hex(input)?),
+            "expect_output" => test.expect_output = decision(input)?.target,
+            other => {
+                let keys = ["in_port", "packet", "packet_hex", "expect_output", "expect", "expect_hex"];
+                let hint = suggestion(other, keys);
+                return Err(syn::Error::new(
+                    key.span(),
                     format!(
-                        "found action `{other}`, expected set, dec_ttl, swap_macs, push_vlan(..) or pop_vlan{hint}"
+                        "found `{other}`, expected in_port, packet, packet_hex, expect_output, expect or \
+                         expect_hex{hint}"
                     ),
                 ));
             }
-        })
-    }
+        }
+        Ok(())
+    })?;
+    Ok(test)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::*;
     use quote::quote;
 
     #[test]
@@ -338,19 +483,23 @@ mod tests {
             rule web { in_port == outside, ipv4.dst == "10.0.1.0/24", tcp.dst == "80-443" } => inside;
             rule out { in_port == inside } => [set eth.src = "02:00:00:00:00:01", dec_ttl] outside;
             rule ping { ip.proto == icmp } => ports(inside, outside);
+            rule arp { eth.type == arp } => flood;
             default => flood;
         })
         .unwrap_or_else(|e| panic!("{e}"));
-        let spec = checked.spec;
-        assert_eq!(spec.rules.len(), 4);
-        assert_eq!(spec.rules[1].conditions[1].test, Test::Masked { value: 0x0a00_0100, mask: 0xffff_ff00 });
-        assert_eq!(spec.rules[1].conditions[2].test, Test::Range { low: 80, high: 443 });
+        let rules = &checked.spec.rules().entries;
+        assert_eq!(rules.len(), 5);
+        let EntryKey::Conditions(web) = &rules[1].key else { panic!("conditions") };
+        assert_eq!(web[1].test, Test::Masked { value: 0x0a00_0100, mask: 0xffff_ff00 });
+        assert_eq!(web[2].test, Test::Range { low: 80, high: 443 });
         assert_eq!(
-            spec.rules[2].decision.actions,
+            rules[2].decision.actions,
             vec![Action::Set { field: Field::EthSrc, value: 0x0200_0000_0001 }, Action::DecrementTtl]
         );
-        assert_eq!(spec.rules[3].decision.target, Target::Ports(0b11));
-        assert_eq!(spec.default.target, Target::Flood);
+        assert_eq!(rules[3].decision.target, Target::Ports(0b11));
+        let EntryKey::Conditions(arp) = &rules[4].key else { panic!("conditions") };
+        assert_eq!(arp[0], Condition { field: Field::EthType, test: Test::Masked { value: 0x0806, mask: 0xffff } });
+        assert_eq!(checked.spec.rules().default.target, Target::Flood);
         assert!(checked.warnings.is_empty());
     }
 
@@ -367,7 +516,7 @@ mod tests {
         let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
         assert!(messages[0].contains("unknown field `ipv4.dts`"));
-        assert!(messages[0].ends_with("(did you mean `ipv4.dst`?)"), "{}", messages[0]);
+        assert!(messages[0].contains("did you mean `ipv4.dst`?"), "{}", messages[0]);
         assert!(messages[1].contains("expected an IPv4 address"));
         assert!(messages[2].contains("undefined port `c`"));
 
@@ -397,7 +546,7 @@ mod tests {
         assert!(messages[1].ends_with("(did you mean `tcp.dst`?)"), "{}", messages[1]);
         assert!(messages[2].ends_with("(did you mean `ip.ttl`?)"), "{}", messages[2]);
         assert!(messages[3].ends_with("(did you mean `dec_ttl`?)"), "{}", messages[3]);
-        let error = parse(quote! { name: t; ports: [a, b]; rule r { tcp.dst == 23 } => outsid; ruel x {} => a; })
+        let error = parse(quote! { name: t; ports: [a, b]; rule r { tcp.dst == 23 } => a; ruel x {} => a; })
             .err()
             .expect("broken");
         let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
@@ -424,5 +573,47 @@ mod tests {
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].contains("rule `both` never matches"), "{}", warnings[0]);
         assert!(warnings[1].contains("`set ip.ttl` in rule `everything` does nothing"), "{}", warnings[1]);
+    }
+
+    #[test]
+    fn tables_metadata_actions_and_tests() {
+        let checked = parse(quote! {
+            name: router;
+            ports: [lan, wan];
+            metadata: { hop: 8 };
+            action forward(mac, port) => [set eth.dst = $mac, dec_ttl] $port;
+            rule ipv4 { eth.type == ipv4 } => goto routes;
+            default => drop;
+            table routes: lpm(ipv4.dst) {
+                "10.0.0.0/8" => [set meta.hop = 1] goto hops;
+                "0.0.0.0/0" => forward(mac = "02:00:00:00:02:01", port = wan);
+                default => drop;
+            }
+            table hops: exact(meta.hop) {
+                1 => forward(mac = "02:00:00:00:01:01", port = lan);
+            }
+            test "lan route" {
+                in_port: wan,
+                packet: { ipv4.dst: "10.1.2.3", ip.ttl: 64 },
+                expect_output: lan,
+                expect: { ip.ttl: 63, eth.dst: "02:00:00:00:01:01" },
+            }
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let spec = checked.spec;
+        assert_eq!(spec.stages.len(), 3);
+        assert_eq!(spec.metadata, vec![MetaField { name: "hop".into(), width: 8 }]);
+        let hop = Field::Meta(MetaId { index: 0, width: 8 });
+        assert_eq!(spec.stages[2].kind, StageKind::Exact { key: vec![hop] });
+        assert_eq!(
+            spec.stages[2].entries[0].decision,
+            Decision {
+                actions: vec![Action::Set { field: Field::EthDst, value: 0x0200_0000_0101 }, Action::DecrementTtl],
+                target: Target::Ports(1)
+            }
+        );
+        assert_eq!(spec.stages[1].entries[0].decision.target, Target::Goto(2));
+        assert_eq!(spec.tests.len(), 1);
+        assert_eq!(spec.tests[0].expect_outputs, 1);
     }
 }

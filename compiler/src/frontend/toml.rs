@@ -1,17 +1,16 @@
-//! The TOML spec format (see docs/SPEC_LANGUAGE.md) lowered to IR.
-//!
-//! Every problem is reported with its position and lowering goes on, so one
-//! run shows all errors; the shared checker then looks at the whole spec.
+//! The TOML spec format (see docs/SPEC_LANGUAGE.md): TOML to the syntax
+//! tree, checking only the document's shape (known keys, the right kinds of
+//! items); `lower` does the rest, as for every frontend.
 
-use super::hints::suggestion;
-use super::values;
-use crate::check;
-use crate::diag::{Diagnostic, Reporter};
-use crate::ir::*;
+use super::ast::*;
+use super::lower::{self, suggestion, Sink};
+use crate::diag::{Diagnostic, Reporter, Severity};
 use crate::Checked;
-use toml_edit::{ImDocument, Item, TableLike, Value};
+use std::path::Path;
+use toml_edit::{ImDocument, Item, TableLike, Value as TomlValue};
 
-/// Lower a spec's source text; `file` names it in diagnostics.
+/// Lower a spec's source text; `file` names it in diagnostics, and entries
+/// files are read relative to it.
 pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
     let mut reporter = Reporter::new(file, source);
     let document = match ImDocument::parse(source) {
@@ -22,153 +21,151 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
             return Err(reporter.diagnostics);
         }
     };
-    let mut lowering = Lowering { reporter, ports: Vec::new(), table_names: Vec::new() };
-    let (spec, offsets) = lowering.spec(document.as_table());
-    let mut reporter = lowering.reporter;
-    // A rule whose conditions failed to lower would look broader than it is:
-    // the semantic checks only run on a spec that lowered cleanly.
-    let mut findings = check::names(&spec);
-    findings.extend(check::test_packets(&spec));
-    if !reporter.has_errors() && findings.is_empty() {
-        findings = check::warnings(&spec);
+    let mut sink = TomlSink { reporter, files: Vec::new() };
+    let ast = Parser { sink: &mut sink }.spec(document.as_table());
+    let directory = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+    let read_file = |name: &str| {
+        let path = directory.join(name);
+        std::fs::read_to_string(&path)
+            .map(|text| (path.display().to_string(), text))
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))
+    };
+    let spec = lower::lower(&ast, &mut sink, &read_file);
+    let mut diagnostics = sink.reporter.diagnostics;
+    diagnostics.extend(sink.files);
+    // Spec positions in order, then each entries file's.
+    diagnostics
+        .sort_by(|a, b| (a.file != file, &a.file, a.line, a.column).cmp(&(b.file != file, &b.file, b.line, b.column)));
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        return Err(diagnostics);
     }
-    for finding in findings {
-        let at = match finding.about {
-            check::Subject::Rule(rule) => offsets.rules.get(rule),
-            check::Subject::Table(table) => offsets.tables.get(table),
-            check::Subject::Test(test) => offsets.tests.get(test),
-            check::Subject::TestExpectation(test) => offsets.test_expectations.get(test),
-        };
-        let at = at.copied().unwrap_or(0);
-        reporter.report(finding.severity, at, finding.message);
-    }
-    reporter.diagnostics.sort_by_key(|d| (d.line, d.column));
-    if reporter.has_errors() {
-        return Err(reporter.diagnostics);
-    }
-    Ok(Checked { spec, warnings: reporter.diagnostics })
+    Ok(Checked { spec, warnings: diagnostics })
 }
 
-/// Where each rule and table starts in the source, for the semantic checks.
-#[derive(Default)]
-struct Offsets {
-    rules: Vec<usize>,
-    tables: Vec<usize>,
-    /// At each test's `packet` and `expect` (or the test, without one).
-    tests: Vec<usize>,
-    test_expectations: Vec<usize>,
-}
-
-struct Lowering<'a> {
+struct TomlSink<'a> {
     reporter: Reporter<'a>,
-    ports: Vec<String>,
-    table_names: Vec<String>,
+    /// Diagnostics about entries files.
+    files: Vec<Diagnostic>,
+}
+
+impl Sink<usize> for TomlSink<'_> {
+    fn report(&mut self, severity: Severity, at: usize, message: String) {
+        self.reporter.report(severity, at, message);
+    }
+
+    fn report_in_file(&mut self, severity: Severity, file: &str, line: usize, column: usize, message: String) {
+        self.files.push(Diagnostic { severity, file: file.to_owned(), line, column, message });
+    }
+
+    fn has_errors(&self) -> bool {
+        self.reporter.has_errors() || self.files.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    fn line(&self, at: usize) -> usize {
+        self.reporter.position(at).0
+    }
+}
+
+struct Parser<'s, 'a> {
+    sink: &'s mut TomlSink<'a>,
 }
 
 fn offset(item: &Item) -> usize {
     item.span().map_or(0, |s| s.start)
 }
 
-fn value_offset(value: &Value) -> usize {
+fn value_offset(value: &TomlValue) -> usize {
     value.span().map_or(0, |s| s.start)
 }
 
-impl Lowering<'_> {
+fn table_offset(table: &toml_edit::Table) -> usize {
+    table.span().map_or(0, |s| s.start)
+}
+
+/// Where a key of a table is written (or its value, when the key has no span).
+fn key_offset(table: &dyn TableLike, key: &str, item: &Item) -> usize {
+    table.get_key_value(key).and_then(|(k, _)| k.span()).map_or(offset(item), |s| s.start)
+}
+
+fn value(value: &TomlValue) -> At<Value<usize>, usize> {
+    let at = value_offset(value);
+    let value = match value {
+        TomlValue::String(s) => Value::Text(s.value().clone()),
+        TomlValue::Integer(i) => Value::Integer(i128::from(*i.value())),
+        TomlValue::Array(array) => Value::List(array.iter().map(self::value).collect()),
+        other => Value::Other(other.type_name()),
+    };
+    At::new(value, at)
+}
+
+fn item_value(item: &Item) -> At<Value<usize>, usize> {
+    match item.as_value() {
+        Some(v) => value(v),
+        None => At::new(Value::Other(item.type_name()), offset(item)),
+    }
+}
+
+impl Parser<'_, '_> {
+    fn error(&mut self, at: usize, message: impl Into<String>) {
+        self.sink.reporter.error(at, message);
+    }
+
     /// Report keys of `table` not in `known`.
     fn known_keys(&mut self, table: &dyn TableLike, what: &str, known: &[&str]) {
         for (key, item) in table.iter() {
             if !known.contains(&key) {
-                let at = table.get_key_value(key).and_then(|(k, _)| k.span()).map_or(offset(item), |s| s.start);
                 let hint = suggestion(key, known.iter().copied());
-                self.reporter.error(
-                    at,
+                self.error(
+                    key_offset(table, key, item),
                     format!("found unknown key `{key}` in {what}, expected one of {}{hint}", known.join(", ")),
                 );
             }
         }
     }
 
-    /// An integer argument in 0..=max, reported at the value or, when
-    /// missing, at `at`.
-    fn bounded(&mut self, value: Option<&Value>, key: &str, max: i64, at: usize) -> Option<i64> {
-        match value.map(|v| (v, v.as_integer())) {
-            Some((_, Some(number @ 0..))) if number <= max => Some(number),
-            Some((value, Some(number))) => {
-                self.reporter
-                    .error(value_offset(value), format!("found {key} = {number}, expected {key} in 0..={max}"));
-                None
-            }
-            Some((value, None)) => {
-                self.reporter.error(
-                    value_offset(value),
-                    format!("found {}, expected an integer {key} in 0..={max}", value.type_name()),
-                );
-                None
-            }
+    fn string(&mut self, item: &Item, what: &str) -> Option<At<String, usize>> {
+        match item.as_str() {
+            Some(text) => Some(At::new(text.to_owned(), offset(item))),
             None => {
-                self.reporter.error(at, format!("found no `{key}`, expected {key} = 0..={max}"));
+                self.error(offset(item), format!("found {}, expected {what} as a string", item.type_name()));
                 None
             }
         }
     }
 
-    fn string<'i>(&mut self, item: &'i Item, what: &str) -> Option<&'i str> {
-        let text = item.as_str();
-        if text.is_none() {
-            self.reporter.error(offset(item), format!("found {}, expected {what} as a string", item.type_name()));
-        }
-        text
+    fn optional_string(&mut self, table: &dyn TableLike, key: &str, what: &str) -> Option<At<String, usize>> {
+        table.get(key).and_then(|item| self.string(item, what))
     }
 
-    fn spec(&mut self, root: &toml_edit::Table) -> (Spec, Offsets) {
-        self.known_keys(root, "the spec", &["name", "ports", "rule", "table", "default", "test"]);
-        let name = match root.get("name") {
-            Some(item) => self.string(item, "the network function's name").unwrap_or("nf").to_owned(),
-            None => {
-                self.reporter.error(0, "found no `name`, expected `name = \"...\"` at the top of the spec");
-                "nf".to_owned()
-            }
+    /// One string or a list of strings (ports, key fields).
+    fn strings(&mut self, item: &Item, what: &str) -> Option<At<Vec<At<String, usize>>, usize>> {
+        if let Some(text) = item.as_str() {
+            return Some(At::new(vec![At::new(text.to_owned(), offset(item))], offset(item)));
+        }
+        let Some(array) = item.as_array() else {
+            self.error(offset(item), format!("found {}, expected {what}", item.type_name()));
+            return None;
         };
-        self.ports(root.get("ports"));
-        self.table_names = self
-            .array_of_tables(root, "table")
+        let mut strings = Vec::new();
+        for value in array.iter() {
+            match value.as_str() {
+                Some(text) => strings.push(At::new(text.to_owned(), value_offset(value))),
+                None => self.error(value_offset(value), format!("found {}, expected a string", value.type_name())),
+            }
+        }
+        Some(At::new(strings, offset(item)))
+    }
+
+    /// `{ field = value, ... }`.
+    fn pairs(&mut self, item: &Item, what: &str) -> Pairs<usize> {
+        let Some(table) = item.as_table_like() else {
+            self.error(offset(item), format!("found {}, expected {what}", item.type_name()));
+            return Vec::new();
+        };
+        table
             .iter()
-            .map(|t| t.get("name").and_then(Item::as_str).unwrap_or_default().to_owned())
-            .collect();
-
-        let mut offsets = Offsets::default();
-        let mut rules = Vec::new();
-        for table in self.array_of_tables(root, "rule") {
-            offsets.rules.push(table.span().map_or(0, |s| s.start));
-            rules.push(self.rule(table, rules.len()));
-        }
-        let mut tables = Vec::new();
-        for table in self.array_of_tables(root, "table") {
-            // At its name: that is what a duplicate-name error is about.
-            offsets.tables.push(table.get("name").map_or(table.span().map_or(0, |s| s.start), offset));
-            tables.push(self.table(table));
-        }
-        let default = match root.get("default") {
-            Some(item) => match item.as_table_like() {
-                Some(table) => {
-                    self.known_keys(table, "[default]", &["actions", "output"]);
-                    self.decision(table, offset(item), "[default]", true)
-                }
-                None => {
-                    self.reporter
-                        .error(offset(item), format!("found {}, expected a [default] table", item.type_name()));
-                    Decision { actions: vec![], target: Target::Drop }
-                }
-            },
-            None => Decision { actions: vec![], target: Target::Drop },
-        };
-        let test_tables = self.array_of_tables(root, "test");
-        let at = |t: &toml_edit::Table, key: &str| t.get(key).map_or(t.span().map_or(0, |s| s.start), offset);
-        offsets.tests = test_tables.iter().map(|t| at(t, "packet")).collect();
-        offsets.test_expectations = test_tables.iter().map(|t| at(t, "expect")).collect();
-        let tests = test_tables.into_iter().map(|t| self.test(t)).collect();
-        let ports = self.ports.iter().map(|name| Port { name: name.clone() }).collect();
-        (Spec { name, ports, rules, tables, default, tests }, offsets)
+            .map(|(key, item)| (At::new(key.to_owned(), key_offset(table, key, item)), item_value(item)))
+            .collect()
     }
 
     fn array_of_tables<'i>(&mut self, root: &'i toml_edit::Table, key: &str) -> Vec<&'i toml_edit::Table> {
@@ -176,439 +173,267 @@ impl Lowering<'_> {
             None => Vec::new(),
             Some(Item::ArrayOfTables(array)) => array.iter().collect(),
             Some(item) => {
-                self.reporter.error(offset(item), format!("found {}, expected `[[{key}]]` sections", item.type_name()));
+                self.error(offset(item), format!("found {}, expected `[[{key}]]` sections", item.type_name()));
                 Vec::new()
             }
         }
     }
 
-    fn ports(&mut self, item: Option<&Item>) {
-        let Some(item) = item else {
-            self.reporter.error(0, "found no `ports`, expected `ports = [\"name\", ...]` naming at least one port");
-            return;
-        };
-        let Some(array) = item.as_array() else {
-            self.reporter.error(offset(item), format!("found {}, expected an array of port names", item.type_name()));
-            return;
-        };
-        for value in array.iter() {
-            match value.as_str() {
-                Some(name) if self.ports.iter().any(|p| p == name) => self
-                    .reporter
-                    .error(value_offset(value), format!("found port `{name}` twice, expected unique port names")),
-                Some(name) => {
-                    // Port names appear in command lines (`--pcap-in lan=FILE`) and the DSL.
-                    let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic())
-                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                    if !identifier {
-                        self.reporter.error(value_offset(value), format!("found port name `{name}`, expected letters, digits, `_` or `-`, starting with a letter"));
-                    }
-                    self.ports.push(name.to_owned());
-                }
-                None => self
-                    .reporter
-                    .error(value_offset(value), format!("found {}, expected a port name string", value.type_name())),
+    fn spec(&mut self, root: &toml_edit::Table) -> SpecAst<usize> {
+        self.known_keys(root, "the spec", &["name", "ports", "metadata", "action", "rule", "table", "default", "test"]);
+        let name = self.optional_string(root, "name", "the network function's name");
+        let ports = root.get("ports").map(item_value);
+        let metadata = root
+            .get("metadata")
+            .map(|item| self.pairs(item, "a table of metadata fields, name = width in bits"))
+            .unwrap_or_default();
+        let actions = self.array_of_tables(root, "action").into_iter().filter_map(|t| self.action(t)).collect();
+        let rules = self.array_of_tables(root, "rule").into_iter().map(|t| self.rule(t)).collect();
+        let tables = self.array_of_tables(root, "table").into_iter().map(|t| self.table(t)).collect();
+        let default = root.get("default").and_then(|item| match item.as_table_like() {
+            Some(table) => {
+                self.known_keys(table, "[default]", &["actions", "output", "goto", "action"]);
+                Some(self.decision(table, offset(item), &[]))
             }
-        }
-        if self.ports.is_empty() {
-            self.reporter.error(offset(item), "found no ports, expected at least one");
-        }
-        if self.ports.len() > nfc_runtime::MAX_PORTS {
-            self.reporter.error(
-                offset(item),
-                format!("found {} ports, expected at most {}", self.ports.len(), nfc_runtime::MAX_PORTS),
-            );
-        }
-    }
-
-    fn port(&mut self, name: &str, at: usize) -> Option<u8> {
-        let index = self.ports.iter().position(|p| p == name);
-        // Without a port list every use would fail too: `ports` is reported once.
-        if index.is_none() && !self.ports.is_empty() {
-            let hint = suggestion(name, self.ports.iter().map(String::as_str));
-            self.reporter
-                .error(at, format!("found undefined port `{name}`, expected one of {}{hint}", self.ports.join(", ")));
-        }
-        index.map(|i| i as u8)
-    }
-
-    fn field(&mut self, path: &str, at: usize) -> Option<Field> {
-        let field = Field::from_path(path);
-        if field.is_none() {
-            let hint = suggestion(path, Field::ALL.iter().map(|f| f.path()));
-            self.reporter
-                .error(at, format!("found unknown field `{path}`, expected a field such as ipv4.dst or tcp.dst{hint}"));
-        }
-        field
-    }
-
-    /// A TOML value as the text the value parsers read.
-    fn text(&mut self, value: &Value, field: Field) -> Option<String> {
-        match value {
-            Value::String(s) => Some(s.value().clone()),
-            Value::Integer(i) if *i.value() >= 0 => Some(i.value().to_string()),
-            other => {
-                self.reporter.error(
-                    value_offset(other),
-                    format!("found {}, expected {}", other.type_name(), values::expected(field)),
-                );
+            None => {
+                self.error(offset(item), format!("found {}, expected a [default] table", item.type_name()));
                 None
             }
-        }
+        });
+        let tests = self.array_of_tables(root, "test").into_iter().map(|t| self.test(t)).collect();
+        SpecAst { at: 0, name, ports, metadata, actions, rules, default, tables, tests }
     }
 
-    fn rule(&mut self, table: &toml_edit::Table, index: usize) -> Rule {
-        self.known_keys(table, "a rule", &["name", "match", "actions", "output"]);
-        let at = table.span().map_or(0, |s| s.start);
-        let name = match table.get("name") {
-            Some(item) => self.string(item, "the rule's name").unwrap_or_default().to_owned(),
-            None => format!("rule{index}"),
-        };
-        let mut conditions = Vec::new();
-        if let Some(item) = table.get("match") {
-            match item.as_table_like() {
-                Some(matches) => {
-                    for (path, value) in matches.iter() {
-                        let value_at = offset(value);
-                        let key_at =
-                            matches.get_key_value(path).and_then(|(k, _)| k.span()).map_or(value_at, |s| s.start);
-                        let Some(field) = self.field(path, key_at) else { continue };
-                        let Some(value) = value.as_value() else { continue };
-                        if field == Field::InPort {
-                            if let Some(port) = value.as_str().and_then(|name| self.port(name, value_at)) {
-                                conditions
-                                    .push(Condition { field, test: Test::Masked { value: port.into(), mask: 0xff } });
-                            } else if value.as_str().is_none() {
-                                self.reporter
-                                    .error(value_at, format!("found {}, expected a port name", value.type_name()));
-                            }
-                            continue;
-                        }
-                        let Some(text) = self.text(value, field) else { continue };
-                        match values::test(field, &text) {
-                            Ok(test) => conditions.push(Condition { field, test }),
-                            Err(message) => self.reporter.error(value_at, message),
-                        }
-                    }
-                }
-                None => self
-                    .reporter
-                    .error(offset(item), format!("found {}, expected a table of field = value", item.type_name())),
+    fn action(&mut self, table: &toml_edit::Table) -> Option<ActionDefAst<usize>> {
+        self.known_keys(table, "an [[action]]", &["name", "params", "actions", "output", "goto"]);
+        let at = table_offset(table);
+        let Some(name) = self.optional_string(table, "name", "the action's name") else {
+            if table.get("name").is_none() {
+                self.error(at, "found an [[action]] without `name`, expected name = \"...\"");
             }
-        }
-        let decision = self.decision(table, at, &format!("rule `{name}`"), true);
-        Rule { name, conditions, decision }
-    }
-
-    /// `actions` and `output` of a rule, table entry or default.
-    fn decision(&mut self, table: &dyn TableLike, at: usize, what: &str, may_use_tables: bool) -> Decision {
-        let actions = match table.get("actions") {
-            Some(item) => self.actions(item),
+            return None;
+        };
+        let params = match table.get("params") {
+            Some(item) => self.strings(item, "a list of parameter names").map(|p| p.value).unwrap_or_default(),
             None => Vec::new(),
         };
-        let target = match table.get("output") {
-            Some(item) => self.target(item, may_use_tables),
-            None => {
-                self.reporter.error(at, format!("found no `output` in {what}, expected a port, a list of ports, \"drop\", \"flood\", \"in_port\" or {{ table = ... }}"));
-                Target::Drop
-            }
-        };
-        Decision { actions, target }
+        let decision = self.decision(table, at, &[]);
+        Some(ActionDefAst { at, name, params, decision })
     }
 
-    fn actions(&mut self, item: &Item) -> Vec<Action> {
+    fn rule(&mut self, table: &toml_edit::Table) -> RuleAst<usize> {
+        // A call takes every other key as an argument, which `lower` checks.
+        if table.get("action").is_none() {
+            self.known_keys(table, "a rule", &["name", "match", "actions", "output", "goto", "action"]);
+        }
+        let at = table_offset(table);
+        let name = self.optional_string(table, "name", "the rule's name");
+        let matches = table.get("match").map(|item| self.pairs(item, "a table of field = value")).unwrap_or_default();
+        let decision = self.decision(table, at, &["name", "match"]);
+        RuleAst { at, name, matches, decision }
+    }
+
+    /// The decision keys of `table`; `other_keys` are the table's own keys
+    /// (a call takes every other key as an argument).
+    fn decision(&mut self, table: &dyn TableLike, at: usize, other_keys: &[&str]) -> DecisionAst<usize> {
+        let mut decision = DecisionAst::empty(at);
+        if let Some(item) = table.get("actions") {
+            decision.actions = self.actions(item);
+        }
+        decision.target = match (table.get("output"), table.get("goto")) {
+            (Some(output), Some(goto)) => {
+                self.error(offset(goto), "found both `output` and `goto`, expected one of them");
+                self.target(output)
+            }
+            (Some(output), None) => self.target(output),
+            (None, Some(goto)) => self.string(goto, "a table name").map(TargetAst::Goto),
+            (None, None) => None,
+        };
+        if let Some(item) = table.get("action") {
+            if item.as_array().is_some() {
+                let hint = if table.get("actions").is_none() { " (did you mean `actions`?)" } else { "" };
+                self.error(
+                    offset(item),
+                    format!("found an array in `action`, expected the name of an [[action]]{hint}"),
+                );
+            } else if let Some(name) = self.string(item, "the name of an [[action]]") {
+                let known = ["actions", "output", "goto", "action"];
+                let arguments = table
+                    .iter()
+                    .filter(|(key, _)| !known.contains(key) && !other_keys.contains(key))
+                    .map(|(key, item)| (At::new(key.to_owned(), key_offset(table, key, item)), item_value(item)))
+                    .collect();
+                decision.call = Some((name, arguments));
+            }
+        }
+        decision
+    }
+
+    fn actions(&mut self, item: &Item) -> Vec<At<ActionAst<usize>, usize>> {
         let Some(array) = item.as_array() else {
-            self.reporter.error(offset(item), format!("found {}, expected an array of actions", item.type_name()));
+            self.error(offset(item), format!("found {}, expected an array of actions", item.type_name()));
             return Vec::new();
         };
         let mut actions = Vec::new();
-        let mut set_fields: Vec<Field> = Vec::new();
         for value in array.iter() {
             let at = value_offset(value);
             match value {
-                Value::String(s) => match s.value().as_str() {
-                    "dec_ttl" => actions.push(Action::DecrementTtl),
-                    "swap_macs" => actions.push(Action::SwapMacs),
-                    "pop_vlan" => actions.push(Action::PopVlan),
-                    other => {
-                        let hint = suggestion(other, ["dec_ttl", "swap_macs", "pop_vlan", "set", "push_vlan"]);
-                        self.reporter.error(at, format!("found unknown action `{other}`, expected dec_ttl, swap_macs, pop_vlan, {{ set = ... }} or {{ push_vlan = ... }}{hint}"));
-                    }
-                },
-                Value::InlineTable(inline) if inline.len() == 1 => {
+                TomlValue::String(s) => actions.push(At::new(ActionAst::Named(s.value().clone()), at)),
+                TomlValue::InlineTable(inline) if inline.len() == 1 => {
                     let (kind, argument) = inline.iter().next().expect("one entry");
-                    match (kind, argument.as_inline_table()) {
-                        ("set", Some(sets)) => {
-                            for (path, value) in sets.iter() {
-                                let value_at = value_offset(value);
-                                let Some(field) = self.field(path, value_at) else { continue };
-                                if !field.is_writable() {
-                                    self.reporter.error(value_at, format!("found a write to `{path}`, which is read-only; expected a writable field (MACs, IPs, ports, vlan.id, vlan.pcp, ip.ttl, ip.dscp)"));
-                                    continue;
-                                }
-                                if set_fields.contains(&field) {
-                                    self.reporter.error(value_at, format!("found `{path}` set twice, expected one value per field"));
-                                }
-                                set_fields.push(field);
-                                let Some(text) = self.text(value, field) else { continue };
-                                match values::scalar(field, &text) {
-                                    Ok(value) => actions.push(Action::Set { field, value }),
-                                    Err(message) => self.reporter.error(value_at, message),
-                                }
-                            }
-                        }
-                        ("push_vlan", Some(args)) => {
+                    let pairs = |argument: &TomlValue| {
+                        argument.as_inline_table().map(|table| {
+                            table
+                                .iter()
+                                .map(|(key, v)| {
+                                    let key_at =
+                                        table.key(key).and_then(|k| k.span()).map_or(value_offset(v), |s| s.start);
+                                    (At::new(key.to_owned(), key_at), self::value(v))
+                                })
+                                .collect::<Pairs<usize>>()
+                        })
+                    };
+                    match (kind, pairs(argument)) {
+                        ("set", Some(sets)) => actions.push(At::new(ActionAst::Set(sets), at)),
+                        ("copy", Some(copies)) => actions.push(At::new(ActionAst::Copy(copies), at)),
+                        ("push_vlan", Some(_)) => {
+                            let args = argument.as_inline_table().expect("an inline table");
                             self.known_keys(args, "push_vlan", &["vid", "pcp"]);
-                            let vid = self.bounded(args.get("vid"), "vid", 4095, at);
-                            let pcp = args.get("pcp").map_or(Some(0), |value| self.bounded(Some(value), "pcp", 7, at));
-                            if let (Some(vid), Some(pcp)) = (vid, pcp) {
-                                actions.push(Action::PushVlan { vid: vid as u16, pcp: pcp as u8 });
-                            }
+                            actions.push(At::new(
+                                ActionAst::PushVlan {
+                                    vid: args.get("vid").map(self::value),
+                                    pcp: args.get("pcp").map(self::value),
+                                },
+                                at,
+                            ));
                         }
-                        _ => self.reporter.error(at, format!("found action `{kind}`, expected {{ set = {{ field = value }} }} or {{ push_vlan = {{ vid = N }} }}")),
+                        _ => self.error(
+                            at,
+                            format!(
+                                "found action `{kind}`, expected {{ set = {{ field = value }} }}, \
+                                 {{ copy = {{ to = \"from\" }} }} or {{ push_vlan = {{ vid = N }} }}"
+                            ),
+                        ),
                     }
                 }
-                other => self.reporter.error(at, format!("found {}, expected an action", other.type_name())),
+                other => self.error(at, format!("found {}, expected an action", other.type_name())),
             }
-        }
-        let pushes = actions.iter().any(|a| matches!(a, Action::PushVlan { .. }));
-        let pops = actions.iter().any(|a| matches!(a, Action::PopVlan));
-        if pushes && pops {
-            self.reporter
-                .error(offset(item), "found push_vlan and pop_vlan in one action list, expected at most one of them");
         }
         actions
     }
 
-    fn target(&mut self, item: &Item, may_use_tables: bool) -> Target {
+    fn target(&mut self, item: &Item) -> Option<TargetAst<usize>> {
         let at = offset(item);
         if let Some(text) = item.as_str() {
-            return match text {
-                "drop" => Target::Drop,
-                "flood" => Target::Flood,
-                "in_port" => Target::InPort,
-                port => self.port(port, at).map_or(Target::Drop, |p| Target::Ports(1 << p)),
-            };
+            return Some(TargetAst::One(At::new(text.to_owned(), at)));
         }
-        if let Some(array) = item.as_array() {
-            let mut bits = 0u32;
-            for value in array.iter() {
-                match value.as_str() {
-                    Some(name) => bits |= self.port(name, value_offset(value)).map_or(0, |p| 1 << p),
-                    None => self
-                        .reporter
-                        .error(value_offset(value), format!("found {}, expected a port name", value.type_name())),
-                }
-            }
-            if array.is_empty() {
-                self.reporter.error(at, "found an empty list of ports, expected at least one port (or \"drop\")");
-            }
-            return if bits == 0 { Target::Drop } else { Target::Ports(bits) };
+        if item.as_array().is_some() {
+            return self.strings(item, "a list of ports").map(TargetAst::Ports);
         }
-        if let Some(table) = item.as_table_like().and_then(|t| t.get("table")).and_then(Item::as_str) {
-            if !may_use_tables {
-                self.reporter.error(
-                    at,
-                    "found a table output inside a table, expected a port, \"drop\", \"flood\" or \"in_port\"",
-                );
-                return Target::Drop;
-            }
-            return match self.table_names.iter().position(|t| t == table) {
-                Some(index) => Target::Table(index),
-                None => {
-                    let hint = suggestion(table, self.table_names.iter().map(String::as_str));
-                    self.reporter
-                        .error(at, format!("found undefined table `{table}`, expected a [[table]] name{hint}"));
-                    Target::Drop
-                }
-            };
+        // `output = { table = "routes" }`, the form before `goto`.
+        if let Some(table) = item.as_table_like().and_then(|t| t.get("table")) {
+            return self.string(table, "a table name").map(TargetAst::Goto);
         }
-        self.reporter.error(
+        self.error(
             at,
             format!(
-                "found {}, expected a port, a list of ports, \"drop\", \"flood\", \"in_port\" or {{ table = ... }}",
+                "found {}, expected a port, a list of ports, \"drop\", \"flood\", \"in_port\" or meta.NAME",
                 item.type_name()
             ),
         );
-        Target::Drop
+        None
     }
 
-    fn table(&mut self, table: &toml_edit::Table) -> Table {
-        self.known_keys(table, "a table", &["name", "kind", "key", "entries", "default"]);
-        let at = table.span().map_or(0, |s| s.start);
-        let name = table.get("name").and_then(|i| self.string(i, "the table's name")).unwrap_or("table").to_owned();
-        let key_field = match table.get("key") {
-            Some(item) => self.string(item, "the key field").and_then(|path| self.field(path, offset(item))),
-            None => {
-                self.reporter.error(at, format!("found no `key` in table `{name}`, expected e.g. key = \"ipv4.dst\""));
-                None
-            }
-        };
-        let field = key_field.unwrap_or(Field::Ipv4Dst);
-        // Entry keys are read as the key field and kind say; without them
-        // every key would fail against a guess: the root cause is reported once.
-        let mut keys_readable = key_field.is_some();
-        let kind = match table.get("kind").and_then(Item::as_str) {
-            Some("lpm") => {
-                if !matches!(field, Field::Ipv4Src | Field::Ipv4Dst | Field::Ipv6Src | Field::Ipv6Dst) {
-                    let at = table.get("key").map_or(at, offset);
-                    self.reporter.error(
-                        at,
-                        format!(
-                            "found lpm key `{}`, expected an address field (ipv4.src/dst, ipv6.src/dst)",
-                            field.path()
-                        ),
-                    );
-                }
-                TableKind::LongestPrefix(field)
-            }
-            Some("exact") => TableKind::Exact(field),
-            other => {
-                let found = match (other, table.get("kind")) {
-                    (Some(kind), _) => format!("table kind `{kind}`"),
-                    (None, Some(item)) => format!("{} as the table kind", item.type_name()),
-                    (None, None) => format!("no `kind` in table `{name}`"),
-                };
-                let at = table.get("kind").map_or(at, offset);
-                self.reporter.error(at, format!("found {found}, expected kind = \"lpm\" or \"exact\""));
-                keys_readable = false;
-                TableKind::Exact(field)
-            }
-        };
+    fn table(&mut self, table: &toml_edit::Table) -> TableAst<usize> {
+        self.known_keys(
+            table,
+            "a table",
+            &["name", "kind", "key", "entries", "entries_file", "load", "actions", "default"],
+        );
+        let at = table_offset(table);
+        let name = self.optional_string(table, "name", "the table's name");
+        let kind = table.get("kind").map(item_value);
+        let key = table.get("key").map(item_value);
         let mut entries = Vec::new();
         if let Some(item) = table.get("entries") {
             match item.as_array() {
                 Some(array) => {
                     for value in array.iter() {
+                        let at = value_offset(value);
                         let Some(entry) = value.as_inline_table() else {
-                            self.reporter.error(
-                                value_offset(value),
+                            self.error(
+                                at,
                                 format!("found {}, expected {{ key = ..., output = ... }}", value.type_name()),
                             );
                             continue;
                         };
-                        let entry_at = value_offset(value);
-                        let Some(key_value) = entry.get("key") else {
-                            self.reporter
-                                .error(entry_at, "found an entry without `key`, expected { key = ..., output = ... }");
-                            continue;
-                        };
-                        let decision = self.decision(entry, entry_at, "a table entry", false);
-                        let key = if !keys_readable {
-                            None
-                        } else if field == Field::InPort {
-                            key_value
-                                .as_str()
-                                .and_then(|p| self.port(p, value_offset(key_value)))
-                                .map(|p| (u128::from(p), 8))
-                        } else {
-                            self.text(key_value, field).and_then(|text| {
-                                let parsed = match kind {
-                                    TableKind::LongestPrefix(_) => values::prefix(field, &text),
-                                    TableKind::Exact(_) => {
-                                        values::scalar(field, &text).map(|v| (v, field.width() as u8))
-                                    }
-                                };
-                                parsed.map_err(|message| self.reporter.error(value_offset(key_value), message)).ok()
-                            })
-                        };
-                        if let Some((key, prefix_len)) = key {
-                            if entries.iter().any(|e: &TableEntry| e.key == key && e.prefix_len == prefix_len) {
-                                self.reporter.error(
-                                    value_offset(key_value),
-                                    format!("found key `{}` twice in table `{name}`, expected unique keys", key_value),
-                                );
-                            }
-                            entries.push(TableEntry { key, prefix_len, decision });
+                        let own = ["key", "priority"];
+                        if entry.get("action").is_none() {
+                            self.known_keys(
+                                entry,
+                                "a table entry",
+                                &["key", "priority", "actions", "output", "goto", "action"],
+                            );
                         }
+                        entries.push(EntryAst {
+                            at,
+                            key: entry.get("key").map(self::value),
+                            priority: entry.get("priority").map(self::value),
+                            decision: self.decision(entry, at, &own),
+                        });
                     }
                 }
-                None => self
-                    .reporter
-                    .error(offset(item), format!("found {}, expected an array of entries", item.type_name())),
+                None => self.error(offset(item), format!("found {}, expected an array of entries", item.type_name())),
             }
         }
-        let default = match table.get("default").and_then(Item::as_table_like) {
-            Some(default) => self.decision(default, at, "a table default", false),
-            None => Decision { actions: vec![], target: Target::Drop },
-        };
-        Table { name, kind, entries, default }
+        let default = table.get("default").and_then(|item| match item.as_table_like() {
+            Some(default) => {
+                self.known_keys(default, "a table default", &["actions", "output", "goto", "action"]);
+                Some(self.decision(default, offset(item), &[]))
+            }
+            None => {
+                self.error(offset(item), format!("found {}, expected {{ output = ... }}", item.type_name()));
+                None
+            }
+        });
+        TableAst {
+            at,
+            name,
+            kind,
+            key,
+            entries,
+            entries_file: self.optional_string(table, "entries_file", "a file name"),
+            load: self.optional_string(table, "load", "\"runtime\""),
+            actions: table.get("actions").and_then(|item| self.strings(item, "a list of [[action]] names")),
+            default,
+        }
     }
 
-    fn test(&mut self, table: &toml_edit::Table) -> TestCase {
+    fn test(&mut self, table: &toml_edit::Table) -> TestAst<usize> {
         self.known_keys(
             table,
             "a test",
             &["name", "in_port", "packet", "packet_hex", "expect_output", "expect", "expect_hex"],
         );
-        let at = table.span().map_or(0, |s| s.start);
-        let name = table.get("name").and_then(|i| self.string(i, "the test's name")).unwrap_or("test").to_owned();
-        let in_port = match table.get("in_port") {
-            Some(item) => self.string(item, "a port name").and_then(|p| self.port(p, offset(item))).unwrap_or(0),
-            None => 0,
-        };
-        let packet = self.test_packet(table.get("packet"), table.get("packet_hex")).unwrap_or_else(|| {
-            self.reporter
-                .error(at, format!("found no packet in test `{name}`, expected `packet = {{ ... }}` or `packet_hex`"));
-            TestPacket::Bytes(Vec::new())
-        });
-        let expect_outputs = match table.get("expect_output") {
-            Some(item) => match self.target(item, false) {
-                Target::Drop => 0,
-                Target::Ports(bits) => bits,
-                Target::Flood => ((1u64 << self.ports.len()) - 1) as u32 & !(1 << in_port),
-                Target::InPort => 1 << in_port,
-                Target::Table(_) => 0,
-            },
-            None => {
-                self.reporter.error(
-                    at,
-                    format!("found no `expect_output` in test `{name}`, expected a port, a list or \"drop\""),
-                );
-                0
+        let at = table_offset(table);
+        let packet = |parser: &mut Self, fields: &str, hex: &str| {
+            if let Some(item) = table.get(hex) {
+                return parser.string(item, "hex bytes").map(PacketAst::Hex);
             }
-        };
-        let expect_packet = self.test_packet(table.get("expect"), table.get("expect_hex"));
-        let line = self.reporter.position(at).0;
-        TestCase { name, line, in_port, packet, expect_outputs, expect_packet }
-    }
-
-    fn test_packet(&mut self, fields: Option<&Item>, hex: Option<&Item>) -> Option<TestPacket> {
-        if let Some(item) = hex {
-            let text: String = self.string(item, "hex bytes")?.chars().filter(|c| !c.is_whitespace()).collect();
-            let bytes: Option<Vec<u8>> = (0..text.len())
-                .step_by(2)
-                .map(|i| text.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-                .collect();
-            if bytes.is_none() {
-                self.reporter.error(offset(item), "found invalid hex, expected pairs of hex digits");
+            let item = table.get(fields)?;
+            if item.as_table_like().is_none() {
+                parser.error(offset(item), format!("found {}, expected a table of field = value", item.type_name()));
+                return None;
             }
-            return bytes.map(TestPacket::Bytes);
+            Some(PacketAst::Fields(At::new(parser.pairs(item, "a table of field = value"), offset(item))))
+        };
+        TestAst {
+            at,
+            name: self.optional_string(table, "name", "the test's name"),
+            in_port: self.optional_string(table, "in_port", "a port name"),
+            packet: packet(self, "packet", "packet_hex"),
+            expect_output: table.get("expect_output").and_then(|item| self.target(item)),
+            expect: packet(self, "expect", "expect_hex"),
         }
-        let item = fields?;
-        let Some(table) = item.as_table_like() else {
-            self.reporter.error(offset(item), format!("found {}, expected a table of field = value", item.type_name()));
-            return None;
-        };
-        let mut fields = Vec::new();
-        let mut payload_len = 0;
-        for (path, value) in table.iter() {
-            let at = offset(value);
-            if path == "payload_len" {
-                match value.as_integer() {
-                    Some(n @ 0..=9000) => payload_len = n as usize,
-                    _ => self.reporter.error(at, "found a bad payload_len, expected 0..=9000"),
-                }
-                continue;
-            }
-            let Some(field) = self.field(path, at) else { continue };
-            let Some(value) = value.as_value() else { continue };
-            let Some(text) = self.text(value, field) else { continue };
-            match values::scalar(field, &text) {
-                Ok(v) => fields.push((field, v)),
-                Err(message) => self.reporter.error(at, message),
-            }
-        }
-        Some(TestPacket::Fields { fields, payload_len })
     }
 }

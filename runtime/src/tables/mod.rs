@@ -13,8 +13,10 @@
 mod bytes;
 mod classifier;
 mod exact;
+pub mod file;
 mod lpm4;
 mod lpm6;
+pub mod text;
 
 pub use bytes::TableError;
 pub use classifier::{Classifier, ClassifierBuilder, FieldMatch};
