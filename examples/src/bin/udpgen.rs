@@ -2,11 +2,13 @@
 //! forwarding benchmarks on Linux interfaces.
 //!
 //! Sending: XDP test runs with live frames (`BPF_PROG_TEST_RUN` with
-//! `BPF_F_TEST_XDP_LIVE_FRAMES`) run a two-instruction program, "transmit
-//! back", on copies of one valid frame (built by the compiler's test-packet
-//! builder) as if they had arrived on the sender's interface: the kernel
-//! transmits them out of it in batches, without socket buffers, several
-//! million frames a second on one core. Counting: an XDP program on the
+//! `BPF_F_TEST_XDP_LIVE_FRAMES`) run a short program, "write this frame and
+//! transmit it back", on recycled pages as if they had arrived on the
+//! sender's interface; the frame is one valid UDP packet built by the
+//! compiler's test-packet builder, written anew each time because a
+//! receiver may have changed the page in place (the kernel's forwarding
+//! does). The kernel transmits them in batches, without socket buffers,
+//! millions of frames a second on one core. Counting: an XDP program on the
 //! receiver's interface counts every frame in a BPF map and drops it.
 //!
 //! Sender and receiver may be in network namespaces (`NS:IFACE`); the
@@ -63,6 +65,9 @@ struct Options {
     /// Seconds of sending before measuring.
     #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
     warmup: f64,
+    /// A process (the forwarder) whose CPU time over the measured window is reported, in total and per frame delivered.
+    #[arg(long, value_name = "PID")]
+    watch: Option<u32>,
     /// Frames per batch the kernel transmits together (at most 256).
     #[arg(long, value_name = "FRAMES", default_value_t = 64)]
     batch: u32,
@@ -102,6 +107,15 @@ fn cpu_times() -> Vec<[u64; 4]> {
         .collect()
 }
 
+/// A process's user and system time so far, in clock ticks (/proc/PID/stat fields 14 and 15).
+fn process_ticks(pid: u32) -> Result<(u64, u64), String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| format!("process {pid}: {e}"))?;
+    // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse().ok()).ok_or(format!("process {pid}: bad stat"));
+    Ok((field(14)?, field(15)?))
+}
+
 fn run(options: &Options) -> Result<String, String> {
     let frame = nfc_compiler::testpkt::build(&TestPacket::Fields {
         fields: vec![
@@ -133,7 +147,7 @@ fn run(options: &Options) -> Result<String, String> {
     }
     let interface = enter(&options.from)?;
     let ifindex = env::interface_index(interface).map_err(e)?;
-    let sender = XdpProgram::transmit_back().map_err(e)?;
+    let sender = XdpProgram::transmit_frame(&frame).map_err(e)?;
     env::install_stop_handler().map_err(e)?;
 
     // About 10 ms of frames per system call, so the clock is read often enough.
@@ -141,7 +155,8 @@ fn run(options: &Options) -> Result<String, String> {
     let start = Instant::now();
     let (warmup, measured) = (Duration::from_secs_f64(options.warmup), Duration::from_secs_f64(options.seconds));
     let mut offered = 0u64;
-    let mut window: Option<(Instant, u64, u64, Vec<[u64; 4]>)> = None;
+    let watched = || options.watch.map(process_ticks).transpose();
+    let mut window: Option<(Instant, u64, u64, Vec<[u64; 4]>, Option<(u64, u64)>)> = None;
     loop {
         if env::stop_requested() {
             return Err("stopped by a signal before the end of the run".into());
@@ -150,14 +165,16 @@ fn run(options: &Options) -> Result<String, String> {
         offered += u64::from(FRAMES_PER_CALL);
         match &window {
             None if start.elapsed() >= warmup => {
-                window = Some((Instant::now(), offered, counters.counter(0).map_err(e)?, cpu_times()));
+                window = Some((Instant::now(), offered, counters.counter(0).map_err(e)?, cpu_times(), watched()?));
             }
-            Some((since, _, _, _)) if since.elapsed() >= measured => break,
+            Some((since, ..)) if since.elapsed() >= measured => break,
             _ => {}
         }
     }
-    let (since, offered_before, delivered_before, cpu_before) = window.expect("the loop ends inside the window");
+    let (since, offered_before, delivered_before, cpu_before, watched_before) =
+        window.expect("the loop ends inside the window");
     let (seconds, delivered, cpu_after) = (since.elapsed().as_secs_f64(), counters.counter(0).map_err(e)?, cpu_times());
+    let watched_after = watched()?;
     let offered = offered - offered_before;
     let delivered = delivered - delivered_before;
     let mut line = format!(
@@ -171,6 +188,16 @@ fn run(options: &Options) -> Result<String, String> {
         let total = spent.iter().sum::<u64>().max(1) as f64;
         let percent = |i: usize| (100.0 * spent[i] as f64 / total).round();
         line += &format!(" cpu{core}=usr{}/sys{}/irq{}/idle{}", percent(0), percent(1), percent(2), percent(3));
+    }
+    if let (Some((user_before, system_before)), Some((user, system))) = (watched_before, watched_after) {
+        let hz = env::clock_ticks_per_second() as f64;
+        let (user, system) = ((user - user_before) as f64 / hz, (system - system_before) as f64 / hz);
+        line += &format!(
+            " watched_user_percent={:.0} watched_system_percent={:.0} watched_ns_per_delivered={:.0}",
+            100.0 * user / seconds,
+            100.0 * system / seconds,
+            (user + system) * 1e9 / delivered.max(1) as f64
+        );
     }
     drop(links);
     Ok(line)

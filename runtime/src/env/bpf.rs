@@ -45,7 +45,9 @@ const HELPER_MAP_LOOKUP_ELEM: i32 = 1;
 const HELPER_REDIRECT: i32 = 23;
 const HELPER_REDIRECT_MAP: i32 = 51;
 
-/// `struct xdp_md`: offset of `rx_queue_index`.
+/// `struct xdp_md`: offsets of `data`, `data_end` and `rx_queue_index`.
+const XDP_MD_DATA: i16 = 0;
+const XDP_MD_DATA_END: i16 = 4;
 const XDP_MD_RX_QUEUE_INDEX: i16 = 16;
 
 /// One eBPF instruction (`struct bpf_insn`): opcode, destination register in
@@ -71,7 +73,9 @@ mod asm {
     const JMP: u8 = 0x05;
     const ALU64: u8 = 0x07;
     const K: u8 = 0x00;
+    const X: u8 = 0x08;
     const W: u8 = 0x00;
+    const B: u8 = 0x10;
     const DW: u8 = 0x18;
     const IMM: u8 = 0x00;
     const MEM: u8 = 0x60;
@@ -79,6 +83,7 @@ mod asm {
     const ADD: u8 = 0x00;
     const MOV: u8 = 0xb0;
     const JEQ: u8 = 0x10;
+    const JGT: u8 = 0x20;
     const CALL: u8 = 0x80;
     const EXIT: u8 = 0x90;
     /// `src` of a 64-bit immediate load that names a map by descriptor.
@@ -88,6 +93,7 @@ mod asm {
     pub const R1: u8 = 1;
     pub const R2: u8 = 2;
     pub const R3: u8 = 3;
+    pub const R4: u8 = 4;
     pub const R10: u8 = 10;
 
     const fn insn(code: u8, dst: u8, src: u8, offset: i16, imm: i32) -> Insn {
@@ -106,7 +112,7 @@ mod asm {
 
     /// `dst = src` (64 bits)
     pub const fn mov_reg(dst: u8, src: u8) -> Insn {
-        insn(ALU64 | MOV | 0x08, dst, src, 0, 0)
+        insn(ALU64 | MOV | X, dst, src, 0, 0)
     }
 
     /// `dst = *(u32 *)(src + offset)`
@@ -117,6 +123,16 @@ mod asm {
     /// `*(u32 *)(dst + offset) = imm`
     pub const fn store_u32_imm(dst: u8, offset: i16, imm: i32) -> Insn {
         insn(ST | MEM | W, dst, 0, offset, imm)
+    }
+
+    /// `*(u8 *)(dst + offset) = imm`
+    pub const fn store_u8_imm(dst: u8, offset: i16, imm: i32) -> Insn {
+        insn(ST | MEM | B, dst, 0, offset, imm)
+    }
+
+    /// `if dst > src goto +offset` (unsigned)
+    pub const fn jump_if_greater(dst: u8, src: u8, offset: i16) -> Insn {
+        insn(JMP | JGT | X, dst, src, offset, 0)
     }
 
     /// `lock *(u64 *)(dst + offset) += src`
@@ -417,9 +433,34 @@ impl XdpProgram {
         )
     }
 
-    /// Sends every frame back out of the interface it came in on.
-    pub fn transmit_back() -> Result<XdpProgram, EnvError> {
-        XdpProgram::load(b"nfc_tx", &[mov_imm(R0, XDP_TX), exit()])
+    /// Writes `frame` over the start of every frame and sends it back out of
+    /// the interface it came in on; frames shorter than `frame` are dropped.
+    ///
+    /// A traffic generator's program: test runs with live frames recycle
+    /// their pages without restoring the data, so whatever the receivers
+    /// changed in place (the kernel's forwarding rewrites MAC addresses and
+    /// TTL) would otherwise go out again.
+    pub fn transmit_frame(frame: &[u8]) -> Result<XdpProgram, EnvError> {
+        if frame.len() > 256 {
+            return Err(EnvError(format!("a frame of {} bytes is too long to write from a program", frame.len())));
+        }
+        let mut stores: Vec<Insn> = frame
+            .chunks_exact(4)
+            .enumerate()
+            .map(|(i, word)| store_u32_imm(R2, 4 * i as i16, i32::from_ne_bytes(word.try_into().unwrap())))
+            .collect();
+        let tail = frame.len() / 4 * 4;
+        stores.extend((tail..frame.len()).map(|i| store_u8_imm(R2, i as i16, i32::from(frame[i]))));
+        let mut insns = vec![
+            load_u32(R2, R1, XDP_MD_DATA),
+            load_u32(R3, R1, XDP_MD_DATA_END),
+            mov_reg(R4, R2),
+            add_imm(R4, frame.len() as i32),
+            jump_if_greater(R4, R3, stores.len() as i16 + 2),
+        ];
+        insns.extend(stores);
+        insns.extend([mov_imm(R0, XDP_TX), exit(), mov_imm(R0, XDP_DROP), exit()]);
+        XdpProgram::load(b"nfc_tx", &insns)
     }
 
     /// Sends every frame out of interface `ifindex`, unchanged.
@@ -555,7 +596,9 @@ mod tests {
         assert_eq!(counters.counter(0).unwrap(), 0);
         assert_eq!(XdpProgram::count_and_drop(&counters).unwrap().run_dry(&frame, 5).unwrap(), XDP_DROP as u32);
         assert_eq!(counters.counter(0).unwrap(), 5);
-        assert_eq!(XdpProgram::transmit_back().unwrap().run_dry(&frame, 1).unwrap(), XDP_TX as u32);
+        let pattern: Vec<u8> = (1..=59).collect();
+        assert_eq!(XdpProgram::transmit_frame(&pattern).unwrap().run_dry(&frame, 1).unwrap(), XDP_TX as u32);
+        assert_eq!(XdpProgram::transmit_frame(&pattern).unwrap().run_dry(&frame[..58], 1).unwrap(), XDP_DROP as u32);
         XdpProgram::redirect_to_interface(1).unwrap();
     }
 }
