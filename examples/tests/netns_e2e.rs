@@ -211,6 +211,29 @@ impl Socket {
     }
 }
 
+/// The ports' counters in an NF's summary: every frame received was
+/// transmitted or dropped by the NF (the router has one output per frame),
+/// or lost on a full transmit ring, which counts as missed.
+fn every_frame_received_is_accounted_for(summary: &str) {
+    let (mut received, mut sent, mut dropped, mut missed) = (0u64, 0u64, 0u64, 0u64);
+    for line in summary.lines().filter(|l| l.starts_with("  port ")) {
+        let number = |after: &str| -> u64 {
+            let rest = &line[line.find(after).unwrap_or_else(|| panic!("no `{after}` in {line}")) + after.len()..];
+            rest.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+        };
+        received += number(": rx ");
+        sent += number(", tx ");
+        dropped += number("dropped by the NF ");
+        missed += number("missed ");
+    }
+    assert!(received > 0, "{summary}");
+    if missed == 0 {
+        assert_eq!(received, sent + dropped, "{summary}");
+    } else {
+        assert!(sent + dropped <= received && received <= sent + dropped + missed, "{summary}");
+    }
+}
+
 /// The packets counter of `rule` in an NF's summary.
 fn rule_packets(summary: &str, rule: &str) -> u64 {
     let prefix = format!("  rule {rule}: ");
@@ -266,6 +289,7 @@ fn router_forwards_ping_and_tcp(socket: Socket) {
     );
 
     let summary = nf.stop();
+    every_frame_received_is_accounted_for(&summary);
     // 3 echo requests + 3 replies at least, plus the TCP transfer, all routed.
     assert!(rule_packets(&summary, "routes/hit") > 1000, "{summary}");
     assert!(rule_packets(&summary, "ipv4") >= rule_packets(&summary, "routes/hit"), "{summary}");
