@@ -116,6 +116,16 @@ fn process_ticks(pid: u32) -> Result<(u64, u64), String> {
     Ok((field(14)?, field(15)?))
 }
 
+/// The counters at the start of the measured window.
+struct Window {
+    since: Instant,
+    offered: u64,
+    delivered: u64,
+    cpu: Vec<[u64; 4]>,
+    /// The watched process's user and system ticks.
+    watched: Option<(u64, u64)>,
+}
+
 fn run(options: &Options) -> Result<String, String> {
     let frame = nfc_compiler::testpkt::build(&TestPacket::Fields {
         fields: vec![
@@ -156,7 +166,7 @@ fn run(options: &Options) -> Result<String, String> {
     let (warmup, measured) = (Duration::from_secs_f64(options.warmup), Duration::from_secs_f64(options.seconds));
     let mut offered = 0u64;
     let watched = || options.watch.map(process_ticks).transpose();
-    let mut window: Option<(Instant, u64, u64, Vec<[u64; 4]>, Option<(u64, u64)>)> = None;
+    let mut window: Option<Window> = None;
     loop {
         if env::stop_requested() {
             return Err("stopped by a signal before the end of the run".into());
@@ -165,14 +175,25 @@ fn run(options: &Options) -> Result<String, String> {
         offered += u64::from(FRAMES_PER_CALL);
         match &window {
             None if start.elapsed() >= warmup => {
-                window = Some((Instant::now(), offered, counters.counter(0).map_err(e)?, cpu_times(), watched()?));
+                window = Some(Window {
+                    since: Instant::now(),
+                    offered,
+                    delivered: counters.counter(0).map_err(e)?,
+                    cpu: cpu_times(),
+                    watched: watched()?,
+                });
             }
-            Some((since, ..)) if since.elapsed() >= measured => break,
+            Some(window) if window.since.elapsed() >= measured => break,
             _ => {}
         }
     }
-    let (since, offered_before, delivered_before, cpu_before, watched_before) =
-        window.expect("the loop ends inside the window");
+    let Window {
+        since,
+        offered: offered_before,
+        delivered: delivered_before,
+        cpu: cpu_before,
+        watched: watched_before,
+    } = window.expect("the loop ends inside the window");
     let (seconds, delivered, cpu_after) = (since.elapsed().as_secs_f64(), counters.counter(0).map_err(e)?, cpu_times());
     let watched_after = watched()?;
     let offered = offered - offered_before;
