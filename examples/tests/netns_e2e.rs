@@ -580,4 +580,24 @@ fn af_xdp_failures_are_one_sentence_and_exit_code_1() {
         "{stderr}"
     );
     first.stop();
+    assert_no_xdp_program(&net, &ports);
+
+    // Killed outright, a deployment leaves no XDP program behind (its BPF
+    // links close with the process), and the next one binds the same
+    // queues (retrying while the kernel releases them).
+    let mut killed = RunningNf::start(router, &net.interfaces(&ports), Socket::AfXdp);
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
+    assert_no_xdp_program(&net, &ports);
+    RunningNf::start(router, &net.interfaces(&ports), Socket::AfXdp).stop();
+    assert_no_xdp_program(&net, &ports);
+}
+
+/// No interface of the topology has an XDP program attached.
+fn assert_no_xdp_program(net: &Topology, ports: &[&str]) {
+    for port in ports {
+        let link = sh(&format!("ip -d link show {}-{port}", net.tag));
+        let shown = String::from_utf8_lossy(&link.stdout);
+        assert!(link.status.success() && !shown.contains("xdp"), "an XDP program was left on {port}:\n{shown}");
+    }
 }
