@@ -241,25 +241,33 @@ impl<N: NetworkFunction> Target for Nf<N> {
     }
 }
 
+/// A target's name and how to make it.
+pub type Entry = (&'static str, fn() -> Box<dyn Target>);
+
+fn shipped(name: &str) -> Spec {
+    load_spec(&repository().join(format!("nf-specs/{name}.toml")))
+}
+
+fn scale_spec(file: &str, text: &str) -> Spec {
+    nfc_compiler::frontend::toml::parse(file, text).unwrap_or_else(|e| panic!("{file}: {e:?}")).spec
+}
+
 /// Every generated NF in the examples, by name.
-pub fn nf_targets() -> Vec<Box<dyn Target>> {
+pub fn nf_targets() -> Vec<Entry> {
     use nfc_examples::{scale, specs};
-    let spec = |name: &str| load_spec(&repository().join(format!("nf-specs/{name}.toml")));
-    let scale_spec = |file: &str, text: &str| {
-        nfc_compiler::frontend::toml::parse(file, text).unwrap_or_else(|e| panic!("{file}: {e:?}")).spec
-    };
     vec![
-        Box::new(Nf::new("nop", &spec("nop"), specs::nop::Nop::new())),
-        Box::new(Nf::new("l2fwd", &spec("l2fwd"), specs::l2fwd::L2fwd::new())),
-        Box::new(Nf::new("router", &spec("router"), specs::router::Router::new())),
-        Box::new(Nf::new("firewall", &spec("firewall"), specs::firewall::Firewall::new())),
-        Box::new(Nf::new("vlan", &spec("vlan"), specs::vlan::Vlan::new())),
-        Box::new(Nf::new(
-            "router-scale",
-            &scale_spec("router_scale.toml", scale::router::SPEC),
-            scale::router::RouterScale::new(),
-        )),
-        Box::new(Nf::new("acl-scale", &scale_spec("acl_scale.toml", scale::acl::SPEC), scale::acl::AclScale::new())),
+        ("nf-nop", || Box::new(Nf::new("nop", &shipped("nop"), specs::nop::Nop::new()))),
+        ("nf-l2fwd", || Box::new(Nf::new("l2fwd", &shipped("l2fwd"), specs::l2fwd::L2fwd::new()))),
+        ("nf-router", || Box::new(Nf::new("router", &shipped("router"), specs::router::Router::new()))),
+        ("nf-firewall", || Box::new(Nf::new("firewall", &shipped("firewall"), specs::firewall::Firewall::new()))),
+        ("nf-vlan", || Box::new(Nf::new("vlan", &shipped("vlan"), specs::vlan::Vlan::new()))),
+        ("nf-router-scale", || {
+            let spec = scale_spec("router_scale.toml", scale::router::SPEC);
+            Box::new(Nf::new("router-scale", &spec, scale::router::RouterScale::new()))
+        }),
+        ("nf-acl-scale", || {
+            Box::new(Nf::new("acl-scale", &scale_spec("acl_scale.toml", scale::acl::SPEC), scale::acl::AclScale::new()))
+        }),
     ]
 }
 
@@ -472,11 +480,33 @@ impl Target for SpecDsl {
     }
 }
 
-/// Every target, by name.
+/// Every target's name and constructor, so one can be made alone (an AFL++
+/// run starts a fresh process per input).
+pub fn catalogue() -> Vec<Entry> {
+    let mut entries: Vec<Entry> =
+        vec![("wire", || Box::new(Wire)), ("ipv6-chain", || Box::new(crate::chains::Ipv6Chains::new()))];
+    entries.extend(nf_targets());
+    entries.push(("spec-toml", || Box::new(SpecToml)));
+    entries.push(("spec-dsl", || Box::new(SpecDsl)));
+    entries
+}
+
+/// Every target.
 pub fn all() -> Vec<Box<dyn Target>> {
-    let mut targets: Vec<Box<dyn Target>> = vec![Box::new(Wire), Box::new(crate::chains::Ipv6Chains::new())];
-    targets.extend(nf_targets());
-    targets.push(Box::new(SpecToml));
-    targets.push(Box::new(SpecDsl));
-    targets
+    catalogue().into_iter().map(|(_, make)| make()).collect()
+}
+
+/// The target called `name`, made alone.
+pub fn named(name: &str) -> Option<Box<dyn Target>> {
+    catalogue().into_iter().find(|(n, _)| *n == name).map(|(_, make)| make())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_catalogue_names_each_target_as_it_names_itself() {
+        for (name, make) in super::catalogue() {
+            assert_eq!(make().name(), name);
+        }
+    }
 }
