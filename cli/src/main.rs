@@ -83,6 +83,9 @@ enum SynthKind {
     Router,
     /// A ClassBench-like stateless ACL.
     Acl,
+    /// A three-stage router (ACL, LPM, next hops) whose entries each carry
+    /// their own parameters (a MAC per host route).
+    Pipeline,
 }
 
 fn main() -> ExitCode {
@@ -171,6 +174,7 @@ fn main() -> ExitCode {
                 match kind {
                     SynthKind::Router => nfc_compiler::synth::router(size, seed),
                     SynthKind::Acl => nfc_compiler::synth::acl(size, seed),
+                    SynthKind::Pipeline => nfc_compiler::synth::pipeline(size, seed),
                 }
             );
             ExitCode::SUCCESS

@@ -8,7 +8,10 @@
 
 use crate::codegen::counter_names;
 use crate::ir::{Action, Decision, Entry, EntryKey, Field, Spec, Stage, StageKind, Target, Test};
-use nfc_runtime::{Frame, Headers, NetworkFunction, Outputs, PortId, RuleCounter, TtlOutcome};
+use nfc_runtime::{
+    Frame, Headers, LoadedTable, NetworkFunction, Outputs, PortId, RuleCounter, TableBuilder, TtlOutcome,
+};
+use std::sync::Arc;
 
 pub struct Interpreter {
     spec: Spec,
@@ -16,6 +19,9 @@ pub struct Interpreter {
     counters: Vec<RuleCounter>,
     /// Index of each stage's first counter.
     first_counter: Vec<usize>,
+    /// The stages loaded at run time, in loaded-table order, and their names.
+    loaded: Vec<usize>,
+    loaded_names: &'static [&'static str],
 }
 
 impl Interpreter {
@@ -30,11 +36,16 @@ impl Interpreter {
             first_counter.push(next);
             next += if index == crate::ir::ENTRY { stage.entries.len() + 1 } else { 2 };
         }
+        let loaded: Vec<usize> = (0..spec.stages.len()).filter(|&i| spec.stages[i].loaded.is_some()).collect();
+        let loaded_names: Vec<&'static str> =
+            loaded.iter().map(|&i| &*Box::leak(spec.stages[i].name.clone().into_boxed_str())).collect();
         Interpreter {
             spec: spec.clone(),
             counters: vec![RuleCounter::default(); names.len()],
             names: Box::leak(names.into_boxed_slice()),
             first_counter,
+            loaded,
+            loaded_names: Box::leak(loaded_names.into_boxed_slice()),
         }
     }
 }
@@ -257,5 +268,31 @@ impl NetworkFunction for Interpreter {
 
     fn counters(&self) -> &[RuleCounter] {
         &self.counters
+    }
+
+    fn loaded_tables(&self) -> &'static [&'static str] {
+        self.loaded_names
+    }
+
+    /// Reads a loaded table's file into the IR's entries, with the reader
+    /// the compiler uses for `entries_file`.
+    fn table_builder(&self) -> Option<TableBuilder> {
+        let spec = Arc::new(self.spec.clone());
+        let loaded = self.loaded.clone();
+        Some(Arc::new(move |index: usize, file: &str, text: &str| {
+            let stage =
+                loaded.get(index).map(|&i| &spec.stages[i]).ok_or_else(|| format!("no loaded table {index}"))?;
+            let actions = stage.loaded.as_ref().map_or(&[][..], |l| &l.actions);
+            let ports: Vec<&str> = spec.ports.iter().map(|p| p.name.as_str()).collect();
+            crate::schema::entries_from_file(file, text, &stage.kind, actions, &ports, |f| spec.field_name(f))
+                .map(|entries| Box::new(entries) as LoadedTable)
+                .map_err(|errors| nfc_runtime::tables::file::describe(&errors))
+        }))
+    }
+
+    fn install_table(&mut self, index: usize, table: LoadedTable) {
+        if let (Some(&stage), Ok(entries)) = (self.loaded.get(index), table.downcast::<Vec<Entry>>()) {
+            self.spec.stages[stage].entries = *entries;
+        }
     }
 }

@@ -82,6 +82,136 @@ pub fn router(prefixes: usize, seed: u64) -> String {
     spec
 }
 
+/// A three-stage router whose entries each carry their own parameters (a
+/// host route with its own next-hop MAC, a neighbour table): an ACL over
+/// (in_port, tcp.dst) that drops or marks and goes on, an LPM table of
+/// `routes` host and subnet routes, a next-hop table. Every entry's
+/// decision differs from every other's, so the code generator keeps them
+/// as action data (one arm per shape) rather than one arm per decision.
+pub fn pipeline(routes: usize, seed: u64) -> String {
+    let mut random = Random(seed);
+    let mut spec = String::new();
+    writeln!(spec, "# Synthetic pipeline: {routes} routes with their own parameters, seed {seed} (nfc synth).")
+        .unwrap();
+    spec.push_str(
+        r#"name = "pipeline_scale"
+ports = ["lan", "wan", "dmz"]
+metadata = { nexthop = 16 }
+
+[[action]]
+name = "host"
+params = ["mac", "port"]
+actions = [{ set = { "eth.dst" = "$mac" } }, "dec_ttl"]
+output = "$port"
+
+[[action]]
+name = "via"
+params = ["hop"]
+actions = [{ set = { "meta.nexthop" = "$hop" } }]
+goto = "nexthops"
+
+[[action]]
+name = "tagged"
+params = ["mac", "vid"]
+actions = [{ set = { "eth.dst" = "$mac" } }, "dec_ttl", { push_vlan = { vid = "$vid", pcp = 1 } }]
+output = "dmz"
+
+[[rule]]
+name = "ipv4"
+match = { "eth.type" = "ipv4" }
+goto = "acl"
+
+[default]
+output = "drop"
+
+[[table]]
+name = "acl"
+kind = "ternary"
+key = ["in_port", "tcp.dst"]
+default = { goto = "routes" }
+entries = [
+"#,
+    );
+    let ports = ["lan", "wan", "dmz"];
+    let acl_entries = (routes / 10).max(LARGE_ENOUGH);
+    for index in 0..acl_entries {
+        let port = ports[random.below(3) as usize];
+        let dport = 1 + index;
+        if random.chance(30) {
+            writeln!(spec, r#"  {{ key = ["{port}", "{dport}"], output = "drop" }},"#).unwrap();
+        } else {
+            let dscp = random.below(64);
+            writeln!(
+                spec,
+                r#"  {{ key = ["{port}", "{dport}"], actions = [{{ set = {{ "ip.dscp" = {dscp} }} }}], goto = "routes" }},"#
+            )
+            .unwrap();
+        }
+    }
+    spec.push_str(
+        r#"]
+
+[[table]]
+name = "routes"
+kind = "lpm"
+key = "ipv4.dst"
+default = { output = "drop" }
+entries = [
+"#,
+    );
+    let hops = 200;
+    let mut seen = std::collections::HashSet::new();
+    let mut index = 0u64;
+    while seen.len() < routes {
+        let len = if random.chance(80) { 32 } else { route_length(&mut random) };
+        let key = prefix(&mut random, len);
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        index += 1;
+        let [_, _, _, a, b, c, d, e] = index.to_be_bytes();
+        let mac = format!("02:{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}");
+        match random.below(10) {
+            0..=6 => {
+                let port = ports[random.below(3) as usize];
+                writeln!(spec, r#"  {{ key = "{key}", action = "host", mac = "{mac}", port = "{port}" }},"#).unwrap();
+            }
+            7..=8 => writeln!(spec, r#"  {{ key = "{key}", action = "via", hop = {} }},"#, random.below(hops)).unwrap(),
+            _ => writeln!(
+                spec,
+                r#"  {{ key = "{key}", action = "tagged", mac = "{mac}", vid = {} }},"#,
+                1 + random.below(4000)
+            )
+            .unwrap(),
+        }
+    }
+    spec.push_str(
+        r#"]
+
+[[table]]
+name = "nexthops"
+kind = "exact"
+key = "meta.nexthop"
+default = { output = "drop" }
+entries = [
+"#,
+    );
+    for hop in 0..hops {
+        let port = ports[random.below(3) as usize];
+        let [high, low] = (hop as u16).to_be_bytes();
+        writeln!(
+            spec,
+            r#"  {{ key = {hop}, action = "host", mac = "02:ff:00:00:{high:02x}:{low:02x}", port = "{port}" }},"#
+        )
+        .unwrap();
+    }
+    spec.push_str("]\n");
+    spec
+}
+
+/// Enough entries to take a table past the inline limit.
+const LARGE_ENOUGH: usize = crate::codegen::LARGE + 1;
+
 /// A stateless ACL of `rules` rules between two ports, shaped like
 /// ClassBench's ACL seeds: specific destination prefixes, mostly wildcard or
 /// short source prefixes, TCP/UDP destination ports exact or ranged. About
@@ -137,6 +267,11 @@ mod tests {
         assert_eq!(router_spec.spec.stages[1].entries.len(), 3001);
         assert_eq!(router(50, 7), router(50, 7));
         assert_ne!(router(50, 7), router(50, 8));
+        let pipeline_spec =
+            crate::frontend::toml::parse("p.toml", &pipeline(1000, 7)).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(pipeline_spec.spec.stages.len(), 4);
+        assert_eq!(pipeline_spec.spec.stages[2].entries.len(), 1000);
+        assert!(pipeline_spec.warnings.is_empty(), "{:?}", pipeline_spec.warnings);
         let acl_spec = crate::frontend::toml::parse("acl.toml", &acl(300, 7)).expect("ACL spec compiles");
         assert_eq!(acl_spec.spec.rules().entries.len(), 300);
     }

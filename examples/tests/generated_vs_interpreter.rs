@@ -197,6 +197,12 @@ fn vlan() {
     check("vlan", specs::vlan::Vlan::new);
 }
 
+/// Four stages, metadata between them, named actions with parameters.
+#[test]
+fn core_router() {
+    check("core_router", specs::core_router::CoreRouter::new);
+}
+
 /// The scale specs go through the static-data engines (LPM trie and rule
 /// classifier) instead of inline branches; same oracle, same bar.
 #[test]
@@ -214,6 +220,22 @@ fn acl_with_a_thousand_rules() {
     check_spec("acl_scale", &spec, nfc_examples::scale::acl::AclScale::new);
 }
 
+/// A pipeline whose tables are large and whose entries each carry their own
+/// parameters: shapes with action data in an LPM trie, an exact table on
+/// metadata and a ternary classifier (MACs, ports, VLAN ids, DSCP and next
+/// stages as data).
+#[test]
+fn pipeline_with_action_data() {
+    let spec = nfc_compiler::frontend::toml::parse("pipeline_scale.toml", nfc_examples::scale::pipeline::SPEC)
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .spec;
+    assert_eq!(spec.stages.len(), 4);
+    assert!(spec.stages.iter().skip(1).all(|s| s.entries.len() > nfc_compiler::codegen::LARGE));
+    let code = nfc_compiler::codegen::generate(&spec).to_string();
+    assert!(code.contains("PipelineScaleStage2Shape0"), "the routes are shapes with action data");
+    check_spec("pipeline_scale", &spec, nfc_examples::scale::pipeline::PipelineScale::new);
+}
+
 #[test]
 fn attribute_macro_makes_a_network_function() {
     let mut nf = nfc_examples::CrossConnect;
@@ -223,7 +245,7 @@ fn attribute_macro_makes_a_network_function() {
 
 #[test]
 fn generated_code_has_no_unsafe() {
-    for name in ["nop", "l2fwd", "router", "firewall", "vlan"] {
+    for name in ["nop", "l2fwd", "router", "firewall", "vlan", "core_router"] {
         let code = nfc_compiler::codegen::generate(&load(name)).to_string();
         assert!(!code.contains("unsafe"), "{name}");
     }

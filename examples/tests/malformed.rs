@@ -689,6 +689,40 @@ fn firewall_drops_what_it_cannot_classify() {
     );
 }
 
+/// The four-stage router: like the plain router, except that its ingress
+/// ACL drops tiny first fragments before any route is looked up.
+#[test]
+fn core_router_drops_every_malformed_ipv4_packet_and_tiny_fragments() {
+    check(
+        "core_router",
+        specs::core_router::CoreRouter::new(),
+        &[
+            ("zero-length frame", &[D, D, D]),
+            ("cut inside the Ethernet header", &[D, D, D]),
+            ("IPv4 packet cut at any later byte", &[D, D, D]),
+            ("IPv4 IHL below 5", &[D, D, D]),
+            ("IPv4 IHL past the frame", &[D, D, D]),
+            ("IPv4 total length beyond the frame", &[D, D, D]),
+            ("bad IPv4 header checksum", &[DR, DR, DR]),
+            ("bad TCP/UDP/ICMP checksum", &[DR, DR, DR]),
+            ("two VLAN tags (QinQ)", &[DR, DR, DR]),
+            ("three VLAN tags", &[D, D, D]),
+            ("as IPv6", &[D, D, D]),
+            ("IPv6 behind one extension header (each kind)", &[D, D, D]),
+            ("IPv6 behind a chain of all of them", &[D, D, D]),
+            ("IPv6 behind a Routing header with a segment left", &[D, D, D]),
+            ("IPv6 chain past the bound (headers or bytes)", &[D, D, D]),
+            ("IPv6 chain cut short (frame or payload length inside it)", &[D, D, D]),
+            ("IPv4 first fragment (whole layer-4 header)", &[DR, DR, DR]),
+            ("IPv4 tiny first fragment (RFC 1858)", &[D, D, D]),
+            ("IPv4 later fragment", &[DR, DR, DR]),
+            ("IPv6 first fragment (whole layer-4 header)", &[D, D, D]),
+            ("IPv6 tiny first fragment (RFC 7112)", &[D, D, D]),
+            ("IPv6 later fragment", &[D, D, D]),
+        ],
+    );
+}
+
 /// A tag that cannot be pushed (no Ethernet header, two tags already) drops
 /// the frame rather than leak it untagged or under an outer tag the sender
 /// chose (double-tagging VLAN hopping).

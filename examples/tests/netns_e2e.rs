@@ -295,6 +295,62 @@ fn router_forwards_ping_and_tcp(socket: Socket) {
     assert!(rule_packets(&summary, "ipv4") >= rule_packets(&summary, "routes/hit"), "{summary}");
 }
 
+/// The same hosts as the router test, routed by the four-stage
+/// nf-specs/core_router.toml (ingress ACL, routes to next-hop ids, next hops
+/// setting the MACs and port, egress ACL): ping and TCP pass, SMTP to the
+/// internet is stopped by the egress ACL of the wan port.
+#[test]
+fn core_router_routes_through_four_stages_and_its_egress_acl_blocks_smtp() {
+    require_netns!();
+    let socket = Socket::AfPacket;
+    let ports = ["lan", "wan", "dmz"];
+    let net = Topology::new(
+        &socket.tag("c"),
+        &ports,
+        &[Some(("02:00:00:00:01:01", "10.1.0.2/16")), Some(("02:00:00:00:02:01", "172.16.0.2/24")), None],
+    );
+    let (a, b) = (net.host("lan"), net.host("wan"));
+    must(&format!(
+        "ip -n {a} route add default via 10.1.0.1 && ip -n {a} neigh add 10.1.0.1 lladdr 02:00:00:00:00:01 dev eth0"
+    ));
+    must(&format!("ip -n {b} route add default via 172.16.0.1 && ip -n {b} neigh add 172.16.0.1 lladdr 02:00:00:00:00:02 dev eth0"));
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_core_router"), &net.interfaces(&ports), socket);
+
+    let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 3 -i 0.2 -W 2 172.16.0.2"));
+    let ping_out = String::from_utf8_lossy(&ping.stdout);
+    assert!(ping.status.success(), "ping through the core router failed:\n{ping_out}");
+    assert_eq!(ping_out.matches("ttl=63").count(), 3, "{ping_out}");
+
+    for port in [5201, 25] {
+        must(&format!(
+            "ip netns exec {b} timeout 20 iperf3 -s -1 -D -p {port} -I /tmp/nfc-e2e-iperf-{}-{port}.pid",
+            net.tag
+        ));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 172.16.0.2 -p 5201 -t 2 --connect-timeout 3000"));
+    let iperf_out = String::from_utf8_lossy(&iperf.stdout);
+    assert!(
+        iperf.status.success() && iperf_out.contains("receiver"),
+        "iperf3 TCP through the core router failed:\n{iperf_out}{}",
+        String::from_utf8_lossy(&iperf.stderr)
+    );
+    let smtp = sh(&format!("ip netns exec {a} timeout 15 iperf3 -c 172.16.0.2 -p 25 -t 1 --connect-timeout 2000"));
+    assert!(
+        !smtp.status.success(),
+        "TCP to port 25 on the internet got through: {}",
+        String::from_utf8_lossy(&smtp.stdout)
+    );
+    sh(&format!("ip netns pids {b} | xargs -r kill"));
+
+    let summary = nf.stop();
+    assert!(rule_packets(&summary, "nexthops/hit") > 1000, "{summary}");
+    assert_eq!(rule_packets(&summary, "routes/hit"), rule_packets(&summary, "nexthops/hit"), "{summary}");
+    // The SYNs to port 25 (first try and retransmissions) hit the egress ACL.
+    assert!(rule_packets(&summary, "egress_acl/hit") >= 1, "{summary}");
+    assert!(rule_packets(&summary, "egress_acl/miss") > 1000, "{summary}");
+}
+
 /// hostA inside (10.0.1.2) and hostB outside (10.0.1.3) on one subnet,
 /// with nf-specs/firewall.toml as a bump in the wire between them. The
 /// firewall passes no ARP, so the hosts know each other's MAC statically.

@@ -24,7 +24,9 @@ use crate::interface::{InterfaceBackend, SocketChoice};
 use crate::json_report::JsonReport;
 use crate::model::{ModelBackend, ModelFault, TrafficConfig};
 use crate::nf::NetworkFunction;
+use crate::table_files::TableFiles;
 use clap::{CommandFactory, FromArgMatches, Parser};
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -51,6 +53,9 @@ struct Options {
     /// Write a port's output to a pcap file.
     #[arg(long, value_name = "PORT=FILE", requires = "pcap_in")]
     pcap_out: Vec<String>,
+    /// The entries of a table loaded at run time (`load = "runtime"` in the spec), read at start and on SIGHUP.
+    #[arg(long, value_name = "NAME=FILE")]
+    table: Vec<String>,
     /// Software model: frames generated per port.
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     packets: u64,
@@ -154,7 +159,12 @@ pub fn command(name: &str, ports: &[&str], program: &str) -> clap::Command {
 
 fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Options) -> Result<(), String> {
     env::install_stop_handler().map_err(|e| e.to_string())?;
-    let run = Run { name, ports, options };
+    // Tables first: a bad entries file stops the binary before any device is touched.
+    let tables = TableFiles::new(nf, &options.table)?;
+    if let Some(tables) = &tables {
+        tables.load(nf)?;
+    }
+    let run = Run { name, ports, options, tables: RefCell::new(tables) };
     if !options.pci.is_empty() {
         run.expect_one_per_port("--pci", options.pci.len())?;
         return run.drive(hardware(&options.pci)?, nf, "82599 ports");
@@ -220,6 +230,7 @@ struct Run<'a> {
     name: &'a str,
     ports: &'a [&'a str],
     options: &'a Options,
+    tables: RefCell<Option<TableFiles>>,
 }
 
 impl Run<'_> {
@@ -265,6 +276,7 @@ impl Run<'_> {
             if env::stop_requested() || backend.finished() || deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
+            self.reload_tables(nf);
             if !self.options.quiet && last_line.elapsed() >= Duration::from_secs(1) {
                 let tx = match &json {
                     Some(json) => json.stats(&backend.stats(), self.ports, start, last_line, last_tx),
@@ -282,6 +294,24 @@ impl Run<'_> {
             None => self.summary(&backend, nf, start.elapsed()),
         }
         Ok(())
+    }
+
+    /// On SIGHUP, start reading the loaded tables' files again; once they
+    /// are built, swap them in here, between two polls.
+    fn reload_tables<N: NetworkFunction>(&self, nf: &mut N) {
+        let mut tables = self.tables.borrow_mut();
+        let Some(tables) = tables.as_mut() else { return };
+        if env::take_reload_request() {
+            tables.start_reload();
+        }
+        if let Some(reloaded) = tables.finish_reload(nf) {
+            if !reloaded.installed.is_empty() {
+                eprintln!("{}: reloaded table {}", self.name, reloaded.installed.join(", "));
+            }
+            for error in &reloaded.errors {
+                eprintln!("{}: table not reloaded, the old one stays:\n{error}", self.name);
+            }
+        }
     }
 
     /// Prints one line; returns the total transmitted so far.

@@ -11,7 +11,7 @@ pub mod nf;
 
 pub use clock::Clock;
 pub use frame::{Frame, FrameError};
-pub use nf::{NetworkFunction, Outputs, PortId, RuleCounter, MAX_PORTS};
+pub use nf::{LoadedTable, NetworkFunction, Outputs, PortId, RuleCounter, TableBuilder, MAX_PORTS};
 pub mod af_packet;
 pub mod af_xdp;
 pub mod app;
@@ -26,6 +26,7 @@ pub mod model;
 pub mod regs;
 pub mod spec_test;
 pub mod state;
+pub mod table_files;
 pub mod tables;
 pub mod wire;
 

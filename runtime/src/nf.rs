@@ -119,6 +119,15 @@ impl RuleCounter {
     }
 }
 
+/// A table built off the per-packet path, for `NetworkFunction::install_table`:
+/// only the function that built it knows its type.
+pub type LoadedTable = Box<dyn core::any::Any + Send>;
+
+/// Builds loaded table `index` from the text of its file (named in errors):
+/// the table, or every error in the file, one `file:line:column: error:
+/// message` per line.
+pub type TableBuilder = std::sync::Arc<dyn Fn(usize, &str, &str) -> Result<LoadedTable, String> + Send + Sync>;
+
 /// A network function: looks at one frame, may rewrite it in place, and says
 /// which ports it goes out on.
 pub trait NetworkFunction {
@@ -141,6 +150,24 @@ pub trait NetworkFunction {
     /// Whether the function keeps time (idle timeouts, token buckets). Only
     /// then do backends read a clock, once per burst, and call `set_time`.
     const USES_TIME: bool = false;
+
+    /// Names of the tables whose entries are loaded from files when the
+    /// binary starts (`--table NAME=FILE`) and again on SIGHUP, in index
+    /// order.
+    fn loaded_tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What reads and builds a loaded table from a file's text: all the
+    /// work but the swap, callable on any thread, off the per-packet path.
+    fn table_builder(&self) -> Option<TableBuilder> {
+        None
+    }
+
+    /// Swaps in a table `table_builder` built (between bursts).
+    fn install_table(&mut self, index: usize, table: LoadedTable) {
+        let _ = (index, table);
+    }
 
     /// The time of the packets that follow, in nanoseconds: a monotonic
     /// clock read once per burst on live backends, the packet's timestamp

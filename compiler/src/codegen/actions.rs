@@ -1,7 +1,7 @@
 //! Actions as calls to the wire setters, which keep checksums right.
 
 use super::fields::{accessor, literal, meta_variable, read, value_type};
-use crate::ir::{Action, Field};
+use crate::ir::{Action, Field, Hole};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, ToTokens};
 
@@ -9,9 +9,16 @@ use quote::{quote, ToTokens};
 /// that cannot be pushed, or an address that cannot be rewritten with its
 /// upper-layer checksum kept right ends processing with a drop; everything
 /// else is a no-op on frames without the layer.
-pub(super) fn sequence(actions: &[Action]) -> TokenStream {
-    let each = actions.iter().map(|action| match *action {
-        Action::Set { field, value } => write(field, literal(field, value).into_token_stream()),
+///
+/// `holes` gives the values that are not constants (action data): the
+/// expression each hole reads instead of the action's own value.
+pub(super) fn sequence(actions: &[Action], holes: &[(Hole, TokenStream)]) -> TokenStream {
+    let hole = |wanted: Hole| holes.iter().find(|(h, _)| *h == wanted).map(|(_, value)| value.clone());
+    let each = actions.iter().enumerate().map(|(index, action)| match *action {
+        Action::Set { field, value } => {
+            let value = hole(Hole::SetValue(index)).unwrap_or_else(|| literal(field, value).into_token_stream());
+            write(field, value)
+        }
         Action::Copy { to, from } => {
             // Zero-extension: the checker made `to` at least as wide.
             let read = read(from);
@@ -29,11 +36,15 @@ pub(super) fn sequence(actions: &[Action]) -> TokenStream {
             }
         },
         Action::SwapMacs => quote! { headers.swap_macs(frame.data_mut()); },
-        Action::PushVlan { vid, pcp } => quote! {
-            if !headers.push_vlan(frame, #vid, #pcp) {
-                return ::nfc::runtime::Outputs::DROP;
+        Action::PushVlan { vid, pcp } => {
+            let vid = hole(Hole::PushVid(index)).unwrap_or_else(|| quote! { #vid });
+            let pcp = hole(Hole::PushPcp(index)).unwrap_or_else(|| quote! { #pcp });
+            quote! {
+                if !headers.push_vlan(frame, #vid, #pcp) {
+                    return ::nfc::runtime::Outputs::DROP;
+                }
             }
-        },
+        }
         Action::PopVlan => quote! { headers.pop_vlan(frame); },
     });
     quote! { #(#each)* }

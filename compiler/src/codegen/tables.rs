@@ -7,8 +7,8 @@
 //! a lookup costs a few comparisons per prefix length in use. A large table
 //! (see `engines`) is a `runtime::tables` engine decoded from static data.
 
+use super::decision;
 use super::fields::{conjunction, literal, read};
-use super::{decision, engines};
 use crate::ir::{Decision, EntryKey, Spec, StageKind};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,9 +18,6 @@ use std::collections::BTreeMap;
 /// stages left the packet. Hits count on `hit_counter`, misses on the next.
 pub(super) fn lookup(spec: &Spec, stage: usize, hit_counter: usize) -> TokenStream {
     let table = &spec.stages[stage];
-    if engines::is_large(table) {
-        return engines::lookup(spec, stage, hit_counter);
-    }
     let miss_counter = hit_counter + 1;
     let hit = |d: &Decision| decision(spec, stage, quote! { #hit_counter }, d);
     let probes = match &table.kind {

@@ -23,7 +23,7 @@ pub use netns::enter_network_namespace;
 pub use packet_socket::PacketSocket;
 pub use pagemap::physical_address;
 pub use pci::{PciAddress, PciDevice};
-pub use signals::{install_stop_handler, stop_requested};
+pub use signals::{install_stop_handler, stop_requested, take_reload_request};
 pub use xsk::{Chunk, CopyMode, Packet, Umem, XskDrops, XskSocket, CHUNK_SIZE, RING_SIZE};
 
 use std::fmt;

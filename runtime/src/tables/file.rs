@@ -72,6 +72,58 @@ pub enum KeyValue {
     Any,
 }
 
+impl KeyValue {
+    /// The value of an exact column (0 for any other).
+    pub fn exact(self) -> u128 {
+        match self {
+            KeyValue::Exact(value) => value,
+            _ => 0,
+        }
+    }
+
+    /// The prefix of a prefix column.
+    pub fn prefix(self) -> Option<(u128, u8)> {
+        match self {
+            KeyValue::Prefix { value, len } => Some((value, len)),
+            _ => None,
+        }
+    }
+}
+
+/// Exact key columns packed into one u128, the first in the highest bits
+/// (as generated code packs the fields it reads).
+pub fn pack(key: &[KeyValue], widths: &[u32]) -> u128 {
+    key.iter().zip(widths).fold(0u128, |packed, (value, &width)| packed.checked_shl(width).unwrap_or(0) | value.exact())
+}
+
+/// An entry's key as classifier matches, one dimension per column; `*`
+/// tests nothing.
+pub fn field_matches(key: &[KeyValue], widths: &[u32]) -> Vec<super::FieldMatch> {
+    let full = |width: u32| u128::MAX.checked_shr(128 - width).unwrap_or(0);
+    key.iter()
+        .zip(widths)
+        .enumerate()
+        .filter_map(|(dimension, (value, &width))| {
+            let dimension = dimension as u8;
+            let (mask, low, high) = match *value {
+                KeyValue::Exact(v) => (full(width), v, v),
+                KeyValue::Test(Match::Masked { value, mask }) => (mask, value, value),
+                KeyValue::Test(Match::Range { low, high }) => (full(width), low, high),
+                KeyValue::Prefix { value, len } => {
+                    (full(width) & !full(width).checked_shr(u32::from(len)).unwrap_or(0), value, value)
+                }
+                KeyValue::Any => return None,
+            };
+            Some(super::FieldMatch { dimension, mask, low, high })
+        })
+        .collect()
+}
+
+/// Every error of a file, one per line, for `NetworkFunction` loaders.
+pub fn describe(errors: &[FileError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
 /// An entry as read: key, the index of its action, the arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileEntry {

@@ -16,6 +16,7 @@ mod exact;
 pub mod file;
 mod lpm4;
 mod lpm6;
+mod params;
 pub mod text;
 
 pub use bytes::TableError;
@@ -23,3 +24,4 @@ pub use classifier::{Classifier, ClassifierBuilder, FieldMatch};
 pub use exact::{ExactTable, ExactTableBuilder};
 pub use lpm4::{Lpm4, Lpm4Builder};
 pub use lpm6::{Lpm6, Lpm6Builder};
+pub use params::{push as push_param, Params};

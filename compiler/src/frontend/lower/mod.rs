@@ -11,6 +11,8 @@ mod decisions;
 mod stages;
 mod tests;
 
+pub(crate) use decisions::fill;
+
 use super::ast::*;
 use super::values;
 use crate::check::{self, Subject};

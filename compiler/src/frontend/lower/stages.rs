@@ -1,13 +1,10 @@
 //! Stages: the top-level rule list and the tables.
 
-use super::decisions::fill;
 use super::{suggestion, Lowering};
 use crate::diag::Severity;
 use crate::frontend::ast::*;
 use crate::frontend::values;
 use crate::ir::*;
-use nfc_runtime::tables::file::{self, ActionColumns, KeyColumn, KeyValue, Param};
-use nfc_runtime::tables::text::{Match, ValueKind};
 use std::collections::BTreeSet;
 
 /// How a table matches, as the spec names it.
@@ -153,73 +150,18 @@ impl<P: Copy> Lowering<'_, P> {
                 return Vec::new();
             }
         };
-        let name_of = |field| self.field_name(field);
-        let key_columns = crate::schema::key_columns(kind, name_of);
-        let params: Vec<Vec<(String, Option<ValueKind>)>> =
-            actions.iter().map(|action| crate::schema::params(action, name_of)).collect();
-        let key: Vec<KeyColumn> = key_columns
-            .iter()
-            .map(|(field, kind, matching)| KeyColumn { field, kind: *kind, matching: *matching })
-            .collect();
-        let param_lists: Vec<Vec<Param>> = params
-            .iter()
-            .map(|list| {
-                list.iter().map(|(field, kind)| kind.map_or(Param::Port, |kind| Param::Value { field, kind })).collect()
-            })
-            .collect();
-        let columns: Vec<ActionColumns> = actions
-            .iter()
-            .zip(&param_lists)
-            .map(|(action, params)| ActionColumns { name: &action.name, params })
-            .collect();
         let ports: Vec<&str> = self.ports.iter().map(String::as_str).collect();
-        let schema = file::Schema { key: &key, actions: &columns, ports: &ports };
-        let parsed = file::parse(&path, &text, &schema);
-        let entries = match parsed {
+        let name_of = |field| self.field_name(field);
+        match crate::schema::entries_from_file(&path, &text, kind, actions, &ports, name_of) {
             Ok(entries) => entries,
             Err(errors) => {
                 for error in errors {
                     self.errors += 1;
                     self.sink.report_in_file(Severity::Error, &error.file, error.line, error.column, error.message);
                 }
-                return Vec::new();
+                Vec::new()
             }
-        };
-        let fields = kind.key_fields();
-        entries
-            .into_iter()
-            .map(|entry| {
-                let key = match kind {
-                    StageKind::LongestPrefix { .. } => match entry.key[0] {
-                        KeyValue::Prefix { value, len } => EntryKey::Prefix { value, len },
-                        _ => unreachable!("prefix columns read prefixes"),
-                    },
-                    StageKind::Exact { .. } => EntryKey::Exact(
-                        entry
-                            .key
-                            .iter()
-                            .map(|k| if let KeyValue::Exact(v) = k { *v } else { unreachable!("exact") })
-                            .collect(),
-                    ),
-                    StageKind::FirstMatch { .. } => EntryKey::Conditions(
-                        fields
-                            .iter()
-                            .zip(&entry.key)
-                            .filter_map(|(&field, key)| match *key {
-                                KeyValue::Test(Match::Masked { value, mask }) => {
-                                    Some(Condition { field, test: Test::Masked { value, mask } })
-                                }
-                                KeyValue::Test(Match::Range { low, high }) => {
-                                    Some(Condition { field, test: Test::Range { low, high } })
-                                }
-                                _ => None,
-                            })
-                            .collect(),
-                    ),
-                };
-                Entry { name: String::new(), key, decision: fill(&actions[entry.action], &entry.args) }
-            })
-            .collect()
+        }
     }
 
     fn kind(&mut self, ast: &TableAst<P>, name: &str) -> Option<Kind> {
