@@ -159,11 +159,7 @@ pub fn walk(first: u8, payload: &[u8]) -> Chain {
             next_header::FRAGMENT => ext::FRAG,
             next_header::AH => ext::AH,
             end => {
-                chain.flags |= match end {
-                    next_header::ESP => ext::ESP,
-                    next_header::NO_NEXT_HEADER => ext::NONEXT,
-                    _ => 0,
-                };
+                chain.flags |= end_flag(end);
                 chain.protocol = Some(end);
                 chain.upper = at;
                 return chain;
@@ -199,7 +195,10 @@ pub fn walk(first: u8, payload: &[u8]) -> Chain {
             ext::FRAG => {
                 let offset = u16::from_be_bytes([payload[at + 2], payload[at + 3]]) >> 3;
                 if offset != 0 {
+                    // The walk stops at a later fragment, but the header it
+                    // names is known and flagged as at the chain's end.
                     chain.fragment = frag::LATER;
+                    chain.flags |= end_flag(next);
                     chain.protocol = Some(next);
                     chain.upper = at + len;
                     return chain;
@@ -209,6 +208,16 @@ pub fn walk(first: u8, payload: &[u8]) -> Chain {
             _ => {}
         }
         at += len;
+    }
+}
+
+/// The flag of a header that ends a chain: ESP and No Next Header have
+/// their own; an upper-layer protocol has none.
+fn end_flag(next: u8) -> u16 {
+    match next {
+        next_header::ESP => ext::ESP,
+        next_header::NO_NEXT_HEADER => ext::NONEXT,
+        _ => 0,
     }
 }
 
