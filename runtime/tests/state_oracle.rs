@@ -81,6 +81,11 @@ impl Model {
         self.seq += 1;
         let (now, seq) = (self.now, self.seq);
         if let Some(e) = self.entries.get_mut(&key) {
+            // A touch at the time of the last use changes nothing (not even
+            // the order among entries used then); a class change always moves.
+            if e.last_use == now && class.is_none() {
+                return;
+            }
             e.last_use = now;
             e.seq = seq;
             if let Some(c) = class {

@@ -14,6 +14,13 @@
 //! stays ordered by deadline and moving a slot to another class (a TCP
 //! connection closing) is an O(1) unlink and append.
 //!
+//! Each slot carries a payload `P` (a table's key and value) next to its
+//! links, last-use time and class, so a lookup that finds a key has the
+//! slot's expiry data in the same cache line, and refreshing an entry
+//! touches only it and its two neighbours. Refreshing an entry already used
+//! at `now` does nothing (entries used at the same time may expire in any
+//! order among themselves).
+//!
 //! Time: `now` arguments are nanoseconds from the caller's clock. The
 //! allocator keeps the latest `now` it was given and uses it whenever an
 //! earlier one arrives, so a clock that steps back cannot unsort a chain.
@@ -31,20 +38,22 @@ pub const MAX_CLASSES: usize = 254;
 const NONE: u32 = u32::MAX;
 const FREE: u8 = u8::MAX;
 
-#[derive(Clone, Copy, Debug)]
-struct Link {
+#[derive(Clone, Debug, Default)]
+struct Slot<P> {
     prev: u32,
     next: u32,
     last_use: u64,
+    /// The slot's timeout class, `FREE` when not in use.
+    class: u8,
+    payload: P,
 }
 
-/// Fixed-capacity slot allocator with per-class least-recently-used chains.
+/// Fixed-capacity slot allocator with per-class least-recently-used chains,
+/// each slot carrying a `P`.
 #[derive(Clone, Debug)]
-pub struct IndexAllocator {
+pub struct IndexAllocator<P = ()> {
     /// `capacity` slots, then one sentinel per class heading its chain.
-    links: Box<[Link]>,
-    /// The class of each slot, `FREE` when not in use.
-    class: Box<[u8]>,
+    links: Box<[Slot<P>]>,
     timeouts: Box<[u64]>,
     free_head: u32,
     free_tail: u32,
@@ -53,10 +62,10 @@ pub struct IndexAllocator {
     now: u64,
 }
 
-impl IndexAllocator {
+impl<P: Default> IndexAllocator<P> {
     /// `capacity` slots, all free, handed out in index order; one class per
-    /// timeout (nanoseconds, each positive).
-    pub fn new(capacity: usize, timeouts_ns: &[u64]) -> Result<IndexAllocator, StateError> {
+    /// timeout (nanoseconds, each positive). Payloads start as `P::default()`.
+    pub fn new(capacity: usize, timeouts_ns: &[u64]) -> Result<IndexAllocator<P>, StateError> {
         if capacity == 0 {
             return Err(StateError::ZeroCapacity);
         }
@@ -73,16 +82,15 @@ impl IndexAllocator {
         let links = (0..capacity + timeouts_ns.len())
             .map(|i| {
                 if sentinels.contains(&i) {
-                    Link { prev: i as u32, next: i as u32, last_use: 0 }
+                    Slot { prev: i as u32, next: i as u32, last_use: 0, class: FREE, payload: P::default() }
                 } else {
                     let next = if i + 1 < capacity { (i + 1) as u32 } else { NONE };
-                    Link { prev: NONE, next, last_use: 0 }
+                    Slot { prev: NONE, next, last_use: 0, class: FREE, payload: P::default() }
                 }
             })
             .collect();
         Ok(IndexAllocator {
             links,
-            class: vec![FREE; capacity].into_boxed_slice(),
             timeouts: timeouts_ns.into(),
             free_head: 0,
             free_tail: (capacity - 1) as u32,
@@ -119,7 +127,9 @@ impl IndexAllocator {
         self.links[self.free_tail as usize].next = NONE;
         true
     }
+}
 
+impl<P> IndexAllocator<P> {
     #[inline]
     pub fn capacity(&self) -> usize {
         self.capacity as usize
@@ -178,13 +188,24 @@ impl IndexAllocator {
     /// Whether `index` is a slot in use.
     #[inline]
     pub fn is_allocated(&self, index: u32) -> bool {
-        self.class.get(index as usize).is_some_and(|&c| c != FREE)
+        index < self.capacity && self.links[index as usize].class != FREE
     }
 
     /// The class of a slot in use.
     #[inline]
     pub fn class_of(&self, index: u32) -> Option<u8> {
-        self.class.get(index as usize).copied().filter(|&c| c != FREE)
+        self.is_allocated(index).then(|| self.links[index as usize].class)
+    }
+
+    /// The payload of slot `index` (< capacity), in use or not.
+    #[inline]
+    pub fn payload(&self, index: u32) -> &P {
+        &self.links[index as usize].payload
+    }
+
+    #[inline]
+    pub fn payload_mut(&mut self, index: u32) -> &mut P {
+        &mut self.links[index as usize].payload
     }
 
     /// When a slot in use was last used (allocated or touched).
@@ -197,11 +218,12 @@ impl IndexAllocator {
     /// (false for a free slot).
     #[inline]
     pub fn is_expired(&self, index: u32, now: u64) -> bool {
-        let Some(&class) = self.class.get(index as usize) else { return false };
-        if class == FREE {
+        if index >= self.capacity {
             return false;
         }
-        let deadline = self.links[index as usize].last_use.saturating_add(self.timeouts[usize::from(class)]);
+        let slot = &self.links[index as usize];
+        let Some(&timeout) = self.timeouts.get(usize::from(slot.class)) else { return false };
+        let deadline = slot.last_use.saturating_add(timeout);
         now.max(self.now) >= deadline
     }
 
@@ -220,17 +242,22 @@ impl IndexAllocator {
             self.free_tail = NONE;
         }
         self.links[index as usize].last_use = now;
-        self.class[index as usize] = class as u8;
+        self.links[index as usize].class = class as u8;
         self.append(index as usize, class);
         self.len += 1;
         Some(index)
     }
 
-    /// Marks a slot in use as used `now` (it moves to the end of its chain).
-    /// A free or out-of-range index is ignored.
+    /// Marks a slot in use as used `now` (it moves to the end of its chain,
+    /// unless it was used at `now` already). A free or out-of-range index is
+    /// ignored.
     #[inline]
     pub fn touch(&mut self, index: u32, now: u64) {
         let Some(class) = self.class_of(index) else { return };
+        let now = self.clock(now);
+        if self.links[index as usize].last_use == now {
+            return;
+        }
         self.move_to(index as usize, usize::from(class), now);
     }
 
@@ -241,7 +268,7 @@ impl IndexAllocator {
             return;
         }
         let class = self.valid_class(class);
-        self.class[index as usize] = class as u8;
+        self.links[index as usize].class = class as u8;
         self.move_to(index as usize, class, now);
     }
 
@@ -262,8 +289,8 @@ impl IndexAllocator {
         }
         let i = index as usize;
         self.unlink(i);
-        self.class[i] = FREE;
-        self.links[i] = Link { prev: NONE, next: NONE, last_use: 0 };
+        let slot = &mut self.links[i];
+        (slot.prev, slot.next, slot.last_use, slot.class) = (NONE, NONE, 0, FREE);
         if self.free_tail == NONE {
             self.free_head = index;
         } else {
@@ -303,7 +330,7 @@ impl IndexAllocator {
 
     #[inline]
     fn unlink(&mut self, index: usize) {
-        let Link { prev, next, .. } = self.links[index];
+        let (prev, next) = (self.links[index].prev, self.links[index].next);
         self.links[prev as usize].next = next;
         self.links[next as usize].prev = prev;
     }
@@ -316,6 +343,11 @@ impl IndexAllocator {
         self.links[index].next = sentinel as u32;
         self.links[tail as usize].next = index as u32;
         self.links[sentinel].prev = index as u32;
+    }
+
+    /// Memory the slots take, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.links.len() * core::mem::size_of::<Slot<P>>()
     }
 
     /// The slots of `class` from least to most recently used (for tests and
@@ -338,16 +370,16 @@ mod tests {
 
     #[test]
     fn refuses_bad_configurations() {
-        assert_eq!(IndexAllocator::new(0, &[1]).unwrap_err(), StateError::ZeroCapacity);
-        assert!(matches!(IndexAllocator::new(MAX_CAPACITY + 1, &[1]), Err(StateError::CapacityTooLarge { .. })));
-        assert_eq!(IndexAllocator::new(4, &[]).unwrap_err(), StateError::TimeoutClasses { found: 0 });
-        assert_eq!(IndexAllocator::new(4, &[5, 0]).unwrap_err(), StateError::ZeroTimeout { class: 1 });
-        assert!(IndexAllocator::new(4, &[1; 255]).is_err());
+        assert_eq!(IndexAllocator::<()>::new(0, &[1]).unwrap_err(), StateError::ZeroCapacity);
+        assert!(matches!(IndexAllocator::<()>::new(MAX_CAPACITY + 1, &[1]), Err(StateError::CapacityTooLarge { .. })));
+        assert_eq!(IndexAllocator::<()>::new(4, &[]).unwrap_err(), StateError::TimeoutClasses { found: 0 });
+        assert_eq!(IndexAllocator::<()>::new(4, &[5, 0]).unwrap_err(), StateError::ZeroTimeout { class: 1 });
+        assert!(IndexAllocator::<()>::new(4, &[1; 255]).is_err());
     }
 
     #[test]
     fn allocates_in_order_until_full_and_reuses_freed_slots_last() {
-        let mut a = IndexAllocator::new(3, &[100]).unwrap();
+        let mut a = IndexAllocator::<()>::new(3, &[100]).unwrap();
         assert_eq!([a.allocate(0, 1), a.allocate(0, 2), a.allocate(0, 3)], [Some(0), Some(1), Some(2)]);
         assert_eq!(a.allocate(0, 4), None);
         assert!(a.free(1) && !a.free(1));
@@ -358,7 +390,7 @@ mod tests {
 
     #[test]
     fn chains_are_ordered_by_last_use_and_expire_from_the_head() {
-        let mut a = IndexAllocator::new(4, &[10, 1000]).unwrap();
+        let mut a = IndexAllocator::<()>::new(4, &[10, 1000]).unwrap();
         for t in 0..3 {
             a.allocate(0, t);
         }
@@ -379,7 +411,7 @@ mod tests {
 
     #[test]
     fn time_never_goes_back() {
-        let mut a = IndexAllocator::new(2, &[10]).unwrap();
+        let mut a = IndexAllocator::<()>::new(2, &[10]).unwrap();
         a.allocate(0, 100);
         a.allocate(0, 50);
         assert_eq!(a.last_use(1), Some(100), "an earlier time is taken as the latest seen");
@@ -388,7 +420,7 @@ mod tests {
 
     #[test]
     fn free_and_out_of_range_indices_are_ignored() {
-        let mut a = IndexAllocator::new(2, &[10]).unwrap();
+        let mut a = IndexAllocator::<()>::new(2, &[10]).unwrap();
         a.touch(1, 5);
         a.touch(99, 5);
         a.reclass(7, 0, 5);
@@ -398,7 +430,7 @@ mod tests {
 
     #[test]
     fn shuffled_free_list_is_a_permutation() {
-        let mut a = IndexAllocator::new(1000, &[10]).unwrap();
+        let mut a = IndexAllocator::<()>::new(1000, &[10]).unwrap();
         assert!(a.shuffle_free(7));
         let order: Vec<u32> = (0..1000).map(|_| a.allocate(0, 0).unwrap()).collect();
         let mut sorted = order.clone();

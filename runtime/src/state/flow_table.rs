@@ -69,8 +69,9 @@ pub struct TableStats {
     pub evicted: u64,
 }
 
+/// A table entry: the payload of its allocator slot.
 #[derive(Clone, Debug, Default)]
-struct Entry<K, V> {
+pub struct Entry<K, V> {
     key: K,
     value: V,
 }
@@ -78,9 +79,9 @@ struct Entry<K, V> {
 /// A fixed-capacity map with idle expiry; see the module documentation.
 #[derive(Clone, Debug)]
 pub struct FlowTable<K, V> {
-    allocator: IndexAllocator,
+    /// The slots, each holding its entry next to its expiry data.
+    allocator: IndexAllocator<Entry<K, V>>,
     index: HashIndex,
-    entries: Box<[Entry<K, V>]>,
     seed: u64,
     stats: TableStats,
 }
@@ -94,7 +95,6 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
         Ok(FlowTable {
             allocator,
             index: HashIndex::with_capacity(capacity),
-            entries: (0..capacity).map(|_| Entry::default()).collect(),
             seed,
             stats: TableStats::default(),
         })
@@ -128,16 +128,13 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
 
     /// The slot allocator (chains, classes, last-use times), read-only.
     #[inline]
-    pub fn allocator(&self) -> &IndexAllocator {
+    pub fn allocator(&self) -> &IndexAllocator<Entry<K, V>> {
         &self.allocator
     }
 
     /// Memory the table holds, in bytes (entries, index, chains).
     pub fn bytes(&self) -> usize {
-        self.entries.len() * core::mem::size_of::<Entry<K, V>>()
-            + self.index.bytes()
-            + (self.capacity() + self.allocator.classes()) * 16
-            + self.capacity()
+        self.allocator.bytes() + self.index.bytes()
     }
 
     #[inline]
@@ -147,8 +144,8 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
 
     #[inline]
     fn lookup(&self, key: &K, hash: u64) -> Option<u32> {
-        let entries = &self.entries;
-        self.index.find(hash, |i| entries.get(i as usize).is_some_and(|e| e.key == *key))
+        let slots = &self.allocator;
+        self.index.find(hash, |i| slots.payload(i).key == *key)
     }
 
     /// The live entry for `key`, not refreshed; an expired one is reclaimed
@@ -193,17 +190,17 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
 
     #[inline]
     pub fn key(&self, id: EntryId) -> &K {
-        &self.entries[id.index()].key
+        &self.allocator.payload(id.0).key
     }
 
     #[inline]
     pub fn value(&self, id: EntryId) -> &V {
-        &self.entries[id.index()].value
+        &self.allocator.payload(id.0).value
     }
 
     #[inline]
     pub fn value_mut(&mut self, id: EntryId) -> &mut V {
-        &mut self.entries[id.index()].value
+        &mut self.allocator.payload_mut(id.0).value
     }
 
     /// The live entry for `key`, or a new one in `class` holding `make()`;
@@ -312,7 +309,7 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
 
     #[inline]
     fn fill(&mut self, index: u32, hash: u64, key: K, value: V) -> EntryId {
-        self.entries[index as usize] = Entry { key, value };
+        *self.allocator.payload_mut(index) = Entry { key, value };
         self.index.insert(hash, index);
         self.stats.inserted += 1;
         EntryId(index)
@@ -320,7 +317,7 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
 
     #[inline]
     fn take(&mut self, index: u32) -> (K, V) {
-        let entry = core::mem::take(&mut self.entries[index as usize]);
+        let entry = core::mem::take(self.allocator.payload_mut(index));
         let hash = self.hash(&entry.key);
         self.index.remove(hash, index);
         self.allocator.free(index);
@@ -329,7 +326,7 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
 
     #[inline]
     fn reclaim(&mut self, index: u32, hash: u64) {
-        self.entries[index as usize] = Entry::default();
+        *self.allocator.payload_mut(index) = Entry::default();
         self.index.remove(hash, index);
         self.allocator.free(index);
     }

@@ -41,7 +41,7 @@ pub use allocator::{IndexAllocator, MAX_CAPACITY, MAX_CLASSES};
 pub use conntrack::{is_neighbor_discovery, ConnTracker, Direction, Verdict};
 pub use error::StateError;
 pub use flow_key::{echo_ports, icmp_echo_id, ipv4_mapped, ipv4_of, is_icmp_echo, FlowKey};
-pub use flow_table::{EntryId, FlowTable, Full, Inserted, TableStats};
+pub use flow_table::{Entry, EntryId, FlowTable, Full, Inserted, TableStats};
 pub use hash_index::HashIndex;
 pub use key::{random_seed, KeyHasher, TableKey};
 pub use learning::{Learned, LearningTable};

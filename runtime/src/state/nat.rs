@@ -153,9 +153,9 @@ struct Range {
 /// Source NAPT of fixed capacity (the size of the external port ranges).
 #[derive(Clone, Debug)]
 pub struct Napt {
-    allocator: IndexAllocator,
+    /// One slot per external (address, port), holding its mapping.
+    allocator: IndexAllocator<Mapping>,
     internal: HashIndex,
-    mappings: Box<[Mapping]>,
     ranges: Box<[Range]>,
     seed: u64,
     stats: NatStats,
@@ -192,12 +192,11 @@ impl Napt {
             });
             capacity += usize::from(r.last_port - r.first_port) + 1;
         }
-        let mut allocator = IndexAllocator::new(capacity, &config.timeouts.classes())?;
+        let mut allocator: IndexAllocator<Mapping> = IndexAllocator::new(capacity, &config.timeouts.classes())?;
         allocator.shuffle_free(config.seed);
-        let mut mappings = vec![Mapping::default(); capacity].into_boxed_slice();
         for range in &ranges {
             for port in range.first_port..=range.last_port {
-                let m = &mut mappings[(range.first_index + u32::from(port - range.first_port)) as usize];
+                let m = allocator.payload_mut(range.first_index + u32::from(port - range.first_port));
                 m.external_address = range.address;
                 m.external_port = port;
             }
@@ -205,7 +204,6 @@ impl Napt {
         Ok(Napt {
             allocator,
             internal: HashIndex::with_capacity(capacity),
-            mappings,
             ranges: ranges.into_boxed_slice(),
             seed: config.seed,
             stats: NatStats::default(),
@@ -243,13 +241,16 @@ impl Napt {
     /// The internal endpoint of a live mapping slot.
     #[inline]
     pub fn internal_of(&self, index: u32) -> Option<Endpoint> {
-        self.allocator.is_allocated(index).then(|| self.mappings[index as usize].internal)
+        self.allocator.is_allocated(index).then(|| self.allocator.payload(index).internal)
     }
 
     /// The external (address, port) of a mapping slot.
     #[inline]
     pub fn external_of(&self, index: u32) -> Option<(u32, u16)> {
-        self.mappings.get(index as usize).map(|m| (m.external_address, m.external_port))
+        (index < self.allocator.capacity() as u32).then(|| {
+            let m = self.allocator.payload(index);
+            (m.external_address, m.external_port)
+        })
     }
 
     /// The slot of external (address, port).
@@ -263,8 +264,8 @@ impl Napt {
     #[inline]
     fn find_internal(&mut self, endpoint: &Endpoint, now: u64) -> Option<u32> {
         let hash = endpoint.hash_with(self.seed);
-        let mappings = &self.mappings;
-        let index = self.internal.find(hash, |i| mappings.get(i as usize).is_some_and(|m| m.internal == *endpoint))?;
+        let slots = &self.allocator;
+        let index = self.internal.find(hash, |i| slots.payload(i).internal == *endpoint)?;
         if self.allocator.is_expired(index, now) {
             self.release(index);
             return None;
@@ -282,12 +283,12 @@ impl Napt {
             self.release(slot);
             return None;
         }
-        (self.mappings[slot as usize].internal.protocol == protocol).then_some(slot)
+        (self.allocator.payload(slot).internal.protocol == protocol).then_some(slot)
     }
 
     #[inline]
     fn release(&mut self, index: u32) {
-        let endpoint = self.mappings[index as usize].internal;
+        let endpoint = self.allocator.payload(index).internal;
         self.internal.remove(endpoint.hash_with(self.seed), index);
         self.allocator.free(index);
         self.stats.mappings_expired += 1;
@@ -304,7 +305,7 @@ impl Napt {
                 self.allocator.allocate(class, now)?
             }
         };
-        let mapping = &mut self.mappings[index as usize];
+        let mapping = self.allocator.payload_mut(index);
         mapping.internal = endpoint;
         mapping.tcp = tcp;
         self.internal.insert(endpoint.hash_with(self.seed), index);
@@ -317,7 +318,7 @@ impl Napt {
     fn refresh(&mut self, index: u32, flags: Option<u8>, outbound: bool, now: u64) {
         match flags {
             Some(flags) => {
-                let phase = self.mappings[index as usize].tcp.update(flags, outbound);
+                let phase = self.allocator.payload_mut(index).tcp.update(flags, outbound);
                 self.allocator.reclass(index, phase.class(), now);
             }
             None => self.allocator.touch(index, now),
@@ -356,7 +357,7 @@ impl Napt {
                 (index, true)
             }
         };
-        let m = self.mappings[index as usize];
+        let m = *self.allocator.payload(index);
         headers.set_ipv4_src(data, m.external_address);
         rewrite_port(headers, data, protocol, true, m.external_port);
         Translation::Mapped { index, new }
@@ -374,7 +375,7 @@ impl Napt {
             return Translation::NoMapping;
         };
         self.refresh(index, flags, false, now);
-        let internal = self.mappings[index as usize].internal;
+        let internal = self.allocator.payload(index).internal;
         headers.set_ipv4_dst(data, internal.address);
         rewrite_port(headers, data, protocol, false, internal.port);
         Translation::Mapped { index, new: false }
@@ -416,7 +417,7 @@ impl Napt {
         if !icmp_checksum_ok(headers, data) {
             return Translation::BadChecksum;
         }
-        let m = self.mappings[index as usize];
+        let m = *self.allocator.payload(index);
         headers.set_ipv4_src(data, m.external_address);
         rewrite_quote(data, &quoted, false, m.external_address, m.external_port);
         refill_icmp_checksum(headers, data);
@@ -441,7 +442,7 @@ impl Napt {
         if !icmp_checksum_ok(headers, data) {
             return Translation::BadChecksum;
         }
-        let internal = self.mappings[index as usize].internal;
+        let internal = self.allocator.payload(index).internal;
         headers.set_ipv4_dst(data, internal.address);
         rewrite_quote(data, &quoted, true, internal.address, internal.port);
         refill_icmp_checksum(headers, data);
