@@ -97,25 +97,36 @@ impl FlowKey {
     }
 
     /// The flow a parsed frame belongs to, as it travels (source first);
-    /// `None` when it has none (see the module documentation).
+    /// `None` when it has none (see the module documentation). Reads the
+    /// addresses and ports at the offsets `headers` found, each once.
     #[inline]
     pub fn from_headers(headers: &Headers, data: &[u8]) -> Option<FlowKey> {
-        let (src, dst) = if headers.has_ipv4() {
-            (ipv4_mapped(headers.ipv4_src(data)?), ipv4_mapped(headers.ipv4_dst(data)?))
-        } else if headers.has_ipv6() {
-            (headers.ipv6_src(data)?, headers.ipv6_dst(data)?)
+        let l3 = headers.l3_offset()?;
+        let (src, dst, protocol) = if headers.has_ipv4() {
+            let ip = data.get(l3..)?.first_chunk::<20>()?;
+            let src = u32::from_be_bytes([ip[12], ip[13], ip[14], ip[15]]);
+            let dst = u32::from_be_bytes([ip[16], ip[17], ip[18], ip[19]]);
+            (ipv4_mapped(src), ipv4_mapped(dst), ip[9])
         } else {
-            return None;
+            let ip = data.get(l3..)?.first_chunk::<40>()?;
+            let src = u128::from_be_bytes(*ip[8..].first_chunk::<16>()?);
+            let dst = u128::from_be_bytes(*ip[24..].first_chunk::<16>()?);
+            (src, dst, ip[6])
         };
-        let protocol = headers.ip_proto(data)?;
         let (src_port, dst_port) = match protocol {
-            ip_protocol::TCP => (headers.tcp_src(data)?, headers.tcp_dst(data)?),
-            ip_protocol::UDP => (headers.udp_src(data)?, headers.udp_dst(data)?),
+            ip_protocol::TCP | ip_protocol::UDP => {
+                if !headers.has_tcp() && !headers.has_udp() {
+                    return None;
+                }
+                let ports = data.get(headers.l4_offset()?..)?.first_chunk::<4>()?;
+                (u16::from_be_bytes([ports[0], ports[1]]), u16::from_be_bytes([ports[2], ports[3]]))
+            }
             ip_protocol::ICMP | ip_protocol::ICMPV6 => {
                 if !headers.has_icmp() {
                     return None;
                 }
-                echo_ports(protocol, headers.icmp_type(data)?, icmp_echo_id(headers, data)?)?
+                let icmp = data.get(headers.l4_offset()?..)?.first_chunk::<6>()?;
+                echo_ports(protocol, icmp[0], u16::from_be_bytes([icmp[4], icmp[5]]))?
             }
             // IPv6 extension headers: the transport protocol is further in.
             0 | 43 | 44 | 60 if headers.has_ipv6() => return None,

@@ -92,12 +92,7 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
     /// deployments).
     pub fn new(capacity: usize, timeouts_ns: &[u64], seed: u64) -> Result<FlowTable<K, V>, StateError> {
         let allocator = IndexAllocator::new(capacity, timeouts_ns)?;
-        Ok(FlowTable {
-            allocator,
-            index: HashIndex::with_capacity(capacity),
-            seed,
-            stats: TableStats::default(),
-        })
+        Ok(FlowTable { allocator, index: HashIndex::with_capacity(capacity), seed, stats: TableStats::default() })
     }
 
     /// One timeout class.

@@ -358,8 +358,7 @@ impl Napt {
             }
         };
         let m = *self.allocator.payload(index);
-        headers.set_ipv4_src(data, m.external_address);
-        rewrite_port(headers, data, protocol, true, m.external_port);
+        rewrite_endpoint(headers, data, protocol, true, m.external_address, m.external_port);
         Translation::Mapped { index, new }
     }
 
@@ -376,8 +375,7 @@ impl Napt {
         };
         self.refresh(index, flags, false, now);
         let internal = self.allocator.payload(index).internal;
-        headers.set_ipv4_dst(data, internal.address);
-        rewrite_port(headers, data, protocol, false, internal.port);
+        rewrite_endpoint(headers, data, protocol, false, internal.address, internal.port);
         Translation::Mapped { index, new: false }
     }
 
@@ -474,29 +472,45 @@ impl Napt {
     }
 }
 
-/// Writes the port (or echo identifier) of the inside endpoint: the source
-/// when `source`, else the destination, keeping the checksum right.
+/// Writes the inside endpoint's address and port (or echo identifier): the
+/// source when `source`, else the destination. One RFC 1624 update per
+/// checksum for both fields: the IPv4 header checksum for the address; the
+/// TCP or UDP checksum for the address (pseudo-header) and the port
+/// together (a UDP checksum of 0 stays 0, a result of 0 is stored as
+/// `0xffff`); the ICMP checksum for the identifier.
 #[inline]
-fn rewrite_port(headers: &Headers, data: &mut [u8], protocol: u8, source: bool, port: u16) {
-    match (protocol, source) {
-        (ip_protocol::TCP, true) => {
-            headers.set_tcp_src(data, port);
-        }
-        (ip_protocol::TCP, false) => {
-            headers.set_tcp_dst(data, port);
-        }
-        (ip_protocol::UDP, true) => {
-            headers.set_udp_src(data, port);
-        }
-        (ip_protocol::UDP, false) => {
-            headers.set_udp_dst(data, port);
-        }
-        _ => {
-            if let Some(l4) = headers.l4_offset() {
-                replace16(data, l4 + 4, port, Some((l4 + 2, false)));
-            }
-        }
+fn rewrite_endpoint(headers: &Headers, data: &mut [u8], protocol: u8, source: bool, address: u32, port: u16) {
+    let (Some(l3), Some(l4)) = (headers.l3_offset(), headers.l4_offset()) else { return };
+    let address_at = l3 + if source { 12 } else { 16 };
+    let port_at = match protocol {
+        ip_protocol::TCP | ip_protocol::UDP => l4 + if source { 0 } else { 2 },
+        _ => l4 + 4,
+    };
+    let (Some(old_address), Some(old_port)) = (read32(data, address_at), read16(data, port_at)) else { return };
+    let checksum_at = match protocol {
+        ip_protocol::TCP => l4 + 16,
+        ip_protocol::UDP => l4 + 6,
+        _ => l4 + 2,
+    };
+    if checksum_at + 2 > data.len() {
+        return;
     }
+    write_bytes(data, address_at, &address.to_be_bytes());
+    write_bytes(data, port_at, &port.to_be_bytes());
+    update_checksum_at(data, l3 + 10, false, |c| checksum::update32(c, old_address, address));
+    let words = |v: u32| (v >> 16) + (v & 0xffff);
+    let port_delta = u32::from(!old_port) + u32::from(port);
+    let delta = match protocol {
+        ip_protocol::TCP | ip_protocol::UDP => words(!old_address) + words(address) + port_delta,
+        // ICMP has no pseudo-header: only the identifier.
+        _ => port_delta,
+    };
+    update_checksum_at(data, checksum_at, protocol == ip_protocol::UDP, |c| !checksum::fold(u32::from(!c) + delta));
+}
+
+#[inline]
+fn read16(data: &[u8], at: usize) -> Option<u16> {
+    data.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]))
 }
 
 /// Rewrites the quoted packet's source (`source`) or destination address
