@@ -657,3 +657,143 @@ fn assert_no_xdp_program(net: &Topology, ports: &[&str]) {
         assert!(link.status.success() && !shown.contains("xdp"), "an XDP program was left on {port}:\n{shown}");
     }
 }
+
+// --- Stateful network functions (examples/src/stateful/) -----------------
+
+/// Runs `command` and says whether it succeeded (for attempts that must fail).
+fn succeeds(command: &str) -> bool {
+    sh(command).status.success()
+}
+
+/// hostA inside (10.0.0.2/24, default route via the NAT router's 10.0.0.1)
+/// and hostB outside (203.0.113.2/24, the MAC the router sends to as its
+/// next hop), around the `nat` binary, which answers both hosts' ARP for
+/// its addresses. Outbound ping and TCP work and reach hostB from the
+/// external address; nothing hostB starts gets in.
+#[test]
+fn nat_lets_inside_hosts_out_and_keeps_outside_hosts_out() {
+    require_netns!();
+    let socket = Socket::AfPacket;
+    let ports = ["inside", "outside"];
+    let net = Topology::new(
+        &socket.tag("nat"),
+        &ports,
+        &[Some(("02:00:00:00:00:0a", "10.0.0.2/24")), Some(("02:00:00:00:00:12", "203.0.113.2/24"))],
+    );
+    let (a, b) = (net.host("inside"), net.host("outside"));
+    must(&format!("ip -n {a} route add default via 10.0.0.1"));
+    // hostB knows the way to the inside network, so its attempts reach the NAT.
+    must(&format!("ip -n {b} route add 10.0.0.0/24 via 203.0.113.1"));
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_nat"), &net.interfaces(&ports), socket);
+
+    let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 3 -i 0.2 -W 2 203.0.113.2"));
+    assert!(ping.status.success(), "ping out through the NAT failed:\n{}", String::from_utf8_lossy(&ping.stdout));
+    let log = std::env::temp_dir().join(format!("nfc-e2e-nat-iperf-{}.log", std::process::id()));
+    must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5201 --logfile {}", log.display()));
+    std::thread::sleep(Duration::from_millis(300));
+    let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 203.0.113.2 -p 5201 -t 2 --connect-timeout 3000"));
+    assert!(
+        iperf.status.success() && String::from_utf8_lossy(&iperf.stdout).contains("receiver"),
+        "iperf3 TCP out through the NAT failed:\n{}{}",
+        String::from_utf8_lossy(&iperf.stdout),
+        String::from_utf8_lossy(&iperf.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let server_log = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    assert!(server_log.contains("Accepted connection from 203.0.113.1"), "hostB saw the inside address:\n{server_log}");
+
+    // From outside: to the inside address, and to the external address.
+    assert!(!succeeds(&format!("ip netns exec {b} timeout 5 ping -c 2 -i 0.2 -W 1 10.0.0.2")), "ping in got through");
+    must(&format!("ip netns exec {a} timeout 20 iperf3 -s -1 -D -p 5202"));
+    std::thread::sleep(Duration::from_millis(300));
+    for target in ["10.0.0.2", "203.0.113.1"] {
+        let attempt = sh(&format!("ip netns exec {b} timeout 10 iperf3 -c {target} -p 5202 -t 1 --connect-timeout 2000"));
+        assert!(!attempt.status.success(), "TCP from outside to {target} got through");
+    }
+
+    let summary = nf.stop();
+    assert!(rule_packets(&summary, "out/new_mapping") >= 3, "ping and two TCP connections: {summary}");
+    assert!(rule_packets(&summary, "in/translated") >= 3, "{summary}");
+    assert!(rule_packets(&summary, "arp/answered") >= 2, "both sides resolved the router: {summary}");
+    assert!(rule_packets(&summary, "drop/not_for_us") >= 2, "the pings to 10.0.0.2 from outside: {summary}");
+    assert!(rule_packets(&summary, "drop/no_mapping") >= 1, "the SYNs to 203.0.113.1:5202: {summary}");
+}
+
+/// hostA inside (10.0.1.2) and hostB outside (10.0.1.3) on one subnet with
+/// the `stateful_firewall` binary as a bump in the wire (ARP passes it).
+/// hostA's ping and TCP get out and their replies back; nothing hostB
+/// starts gets in.
+#[test]
+fn stateful_firewall_lets_connections_out_and_their_replies_in_only() {
+    require_netns!();
+    let socket = Socket::AfPacket;
+    let ports = ["inside", "outside"];
+    let net = Topology::new(
+        &socket.tag("sfw"),
+        &ports,
+        &[Some(("02:00:00:00:0c:02", "10.0.1.2/24")), Some(("02:00:00:00:0c:03", "10.0.1.3/24"))],
+    );
+    let (a, b) = (net.host("inside"), net.host("outside"));
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_stateful_firewall"), &net.interfaces(&ports), socket);
+
+    let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 3 -i 0.2 -W 2 10.0.1.3"));
+    assert!(ping.status.success(), "ping out failed:\n{}", String::from_utf8_lossy(&ping.stdout));
+    must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5201"));
+    std::thread::sleep(Duration::from_millis(300));
+    let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 10.0.1.3 -p 5201 -t 2 --connect-timeout 3000"));
+    assert!(
+        iperf.status.success() && String::from_utf8_lossy(&iperf.stdout).contains("receiver"),
+        "iperf3 TCP out failed:\n{}{}",
+        String::from_utf8_lossy(&iperf.stdout),
+        String::from_utf8_lossy(&iperf.stderr)
+    );
+
+    assert!(!succeeds(&format!("ip netns exec {b} timeout 5 ping -c 2 -i 0.2 -W 1 10.0.1.2")), "ping in got through");
+    must(&format!("ip netns exec {a} timeout 20 iperf3 -s -1 -D -p 5202"));
+    std::thread::sleep(Duration::from_millis(300));
+    let attempt = sh(&format!("ip netns exec {b} timeout 10 iperf3 -c 10.0.1.2 -p 5202 -t 1 --connect-timeout 2000"));
+    assert!(!attempt.status.success(), "TCP from outside got through");
+
+    let summary = nf.stop();
+    assert!(rule_packets(&summary, "open") >= 3, "ping and two TCP connections: {summary}");
+    assert!(rule_packets(&summary, "tracked") > 100, "{summary}");
+    assert!(rule_packets(&summary, "drop/unsolicited") >= 3, "two echo requests and a SYN at least: {summary}");
+    assert!(rule_packets(&summary, "pass/non_ip") >= 2, "ARP both ways: {summary}");
+    every_frame_received_is_accounted_for(&summary);
+}
+
+/// Three hosts on the `bridge` binary's three ports, one subnet, each
+/// knowing the others' MACs (no ARP, no IPv6: every frame is a ping). The
+/// bridge learns each host from its first frame: only a frame to a host
+/// not heard from yet is flooded, everything else goes to one port.
+#[test]
+fn bridge_learns_so_only_frames_to_unheard_hosts_are_flooded() {
+    require_netns!();
+    let socket = Socket::AfPacket;
+    let ports = ["p0", "p1", "p2"];
+    let hosts = [("02:00:00:00:0b:01", "10.0.2.1"), ("02:00:00:00:0b:02", "10.0.2.2"), ("02:00:00:00:0b:03", "10.0.2.3")];
+    let with_len: Vec<String> = hosts.iter().map(|(_, ip)| format!("{ip}/24")).collect();
+    let net = Topology::new(
+        &socket.tag("br"),
+        &ports,
+        &hosts.iter().zip(&with_len).map(|((mac, _), ip)| Some((*mac, ip.as_str()))).collect::<Vec<_>>(),
+    );
+    for (port, (_, own_ip)) in ports.iter().zip(&hosts) {
+        for (mac, ip) in hosts.iter().filter(|(_, ip)| ip != own_ip) {
+            must(&format!("ip -n {} neigh add {ip} lladdr {mac} dev eth0 nud permanent", net.host(port)));
+        }
+    }
+    let nf = RunningNf::start(env!("CARGO_BIN_EXE_bridge"), &net.interfaces(&ports), socket);
+    // p0 pings p1 and p2 (neither heard from yet: each first request is
+    // flooded), then p1 pings p2 (both learned from their replies).
+    for (from, to) in [("p0", "10.0.2.2"), ("p0", "10.0.2.3"), ("p1", "10.0.2.3")] {
+        let ping = sh(&format!("ip netns exec {} timeout 10 ping -c 3 -i 0.2 -W 2 {to}", net.host(from)));
+        assert!(ping.status.success(), "ping {from} -> {to} failed:\n{}", String::from_utf8_lossy(&ping.stdout));
+    }
+    let summary = nf.stop();
+    assert_eq!(rule_packets(&summary, "flood/unknown"), 2, "{summary}");
+    assert_eq!(rule_packets(&summary, "learn/new"), 3, "{summary}");
+    assert_eq!(rule_packets(&summary, "forward"), 3 * 6 - 2, "every other frame to one port: {summary}");
+    assert_eq!(rule_packets(&summary, "flood/group"), 0, "{summary}");
+}
