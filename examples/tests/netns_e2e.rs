@@ -708,7 +708,8 @@ fn nat_lets_inside_hosts_out_and_keeps_outside_hosts_out() {
     must(&format!("ip netns exec {a} timeout 20 iperf3 -s -1 -D -p 5202"));
     std::thread::sleep(Duration::from_millis(300));
     for target in ["10.0.0.2", "203.0.113.1"] {
-        let attempt = sh(&format!("ip netns exec {b} timeout 10 iperf3 -c {target} -p 5202 -t 1 --connect-timeout 2000"));
+        let attempt =
+            sh(&format!("ip netns exec {b} timeout 10 iperf3 -c {target} -p 5202 -t 1 --connect-timeout 2000"));
         assert!(!attempt.status.success(), "TCP from outside to {target} got through");
     }
 
@@ -772,7 +773,8 @@ fn bridge_learns_so_only_frames_to_unheard_hosts_are_flooded() {
     require_netns!();
     let socket = Socket::AfPacket;
     let ports = ["p0", "p1", "p2"];
-    let hosts = [("02:00:00:00:0b:01", "10.0.2.1"), ("02:00:00:00:0b:02", "10.0.2.2"), ("02:00:00:00:0b:03", "10.0.2.3")];
+    let hosts =
+        [("02:00:00:00:0b:01", "10.0.2.1"), ("02:00:00:00:0b:02", "10.0.2.2"), ("02:00:00:00:0b:03", "10.0.2.3")];
     let with_len: Vec<String> = hosts.iter().map(|(_, ip)| format!("{ip}/24")).collect();
     let net = Topology::new(
         &socket.tag("br"),
