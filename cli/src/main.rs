@@ -79,8 +79,10 @@ enum Command {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum SynthKind {
-    /// An IPv4 router with a BGP-like LPM table.
+    /// An IPv4 router with a BGP-like LPM table (16 next hops).
     Router,
+    /// The same router, every route with a next-hop MAC of its own.
+    Hosts,
     /// A ClassBench-like stateless ACL.
     Acl,
     /// A three-stage router (ACL, LPM, next hops) whose entries each carry
@@ -173,6 +175,7 @@ fn main() -> ExitCode {
                 "{}",
                 match kind {
                     SynthKind::Router => nfc_compiler::synth::router(size, seed),
+                    SynthKind::Hosts => nfc_compiler::synth::hosts(size, seed),
                     SynthKind::Acl => nfc_compiler::synth::acl(size, seed),
                     SynthKind::Pipeline => nfc_compiler::synth::pipeline(size, seed),
                 }

@@ -67,9 +67,12 @@ pub fn compile_spec(path: impl AsRef<Path>) -> Result<PathBuf, BuildError> {
 /// Compile spec text (named `file` in diagnostics) into `out_dir`; for
 /// build scripts that generate their specs.
 pub fn compile_source(file: &str, source: &str, out_dir: &Path) -> Result<PathBuf, BuildError> {
-    let Checked { spec, warnings } = frontend::toml::parse(file, source).map_err(BuildError::Spec)?;
+    let Checked { spec, warnings, inputs } = frontend::toml::parse(file, source).map_err(BuildError::Spec)?;
     for warning in warnings {
         println!("cargo:warning={warning}");
+    }
+    for input in inputs {
+        println!("cargo:rerun-if-changed={}", input.display());
     }
     let mut code = codegen::generate(&spec);
     code.extend(codegen::spec_tests::generate(&spec, file));

@@ -25,6 +25,8 @@ use std::path::Path;
 pub struct Checked {
     pub spec: ir::Spec,
     pub warnings: Vec<Diagnostic>,
+    /// The entries files the spec read: a build depends on them as on the spec.
+    pub inputs: Vec<std::path::PathBuf>,
 }
 
 /// Read and compile a TOML spec file.

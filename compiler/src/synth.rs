@@ -53,9 +53,21 @@ fn route_length(random: &mut Random) -> u32 {
 /// An IPv4 router over `prefixes` routes (plus a default route) to 16 next
 /// hops spread over three ports, with TTL decrement.
 pub fn router(prefixes: usize, seed: u64) -> String {
+    routes(prefixes, seed, false)
+}
+
+/// The same router, but every route has a next-hop MAC of its own (host
+/// routes to directly attached neighbours): the decisions are all distinct,
+/// so the table's entries carry their parameters as action data.
+pub fn hosts(prefixes: usize, seed: u64) -> String {
+    routes(prefixes, seed, true)
+}
+
+fn routes(prefixes: usize, seed: u64, own_macs: bool) -> String {
     let mut random = Random(seed);
     let mut spec = String::new();
-    writeln!(spec, "# Synthetic router: {prefixes} prefixes + default, seed {seed} (nfc synth).").unwrap();
+    let what = if own_macs { "a MAC per route" } else { "16 next hops" };
+    writeln!(spec, "# Synthetic router: {prefixes} prefixes + default, {what}, seed {seed} (nfc synth).").unwrap();
     spec.push_str("name = \"router_scale\"\nports = [\"lan\", \"wan\", \"dmz\"]\n\n");
     spec.push_str(
         "[[rule]]\nname = \"ipv4\"\nmatch = { \"eth.type\" = \"ipv4\" }\noutput = { table = \"routes\" }\n\n",
@@ -71,9 +83,15 @@ pub fn router(prefixes: usize, seed: u64) -> String {
             continue; // a table lists each prefix once
         }
         let hop = random.below(16);
+        let mac = if own_macs {
+            let [_, _, _, _, a, b, c, d] = (seen.len() as u64).to_be_bytes();
+            format!("02:01:{a:02x}:{b:02x}:{c:02x}:{d:02x}")
+        } else {
+            format!("02:00:00:00:01:{hop:02x}")
+        };
         writeln!(
             spec,
-            "  {{ key = \"{key}\", actions = [{{ set = {{ \"eth.dst\" = \"02:00:00:00:01:{hop:02x}\" }} }}, \"dec_ttl\"], output = \"{}\" }},",
+            "  {{ key = \"{key}\", actions = [{{ set = {{ \"eth.dst\" = \"{mac}\" }} }}, \"dec_ttl\"], output = \"{}\" }},",
             ports[(hop % 3) as usize]
         )
         .unwrap();
@@ -266,6 +284,10 @@ mod tests {
         let router_spec = crate::frontend::toml::parse("router.toml", &router(3000, 7)).expect("router spec compiles");
         assert_eq!(router_spec.spec.stages[1].entries.len(), 3001);
         assert_eq!(router(50, 7), router(50, 7));
+        let hosts_spec = crate::frontend::toml::parse("hosts.toml", &hosts(100, 7)).expect("hosts spec compiles");
+        let macs: std::collections::HashSet<_> =
+            hosts_spec.spec.stages[1].entries.iter().map(|e| e.decision.actions[0]).collect();
+        assert_eq!(macs.len(), 100, "every route has its own MAC");
         assert_ne!(router(50, 7), router(50, 8));
         let pipeline_spec =
             crate::frontend::toml::parse("p.toml", &pipeline(1000, 7)).unwrap_or_else(|e| panic!("{e:?}"));

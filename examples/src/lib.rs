@@ -84,6 +84,51 @@ pub fn cross_connect(input: nfc::runtime::PortId, _frame: &mut nfc::runtime::Fra
 }
 
 /// The same language as the TOML specs, written as Rust tokens.
+/// A pipeline in Rust tokens: stages, metadata, named actions, a ternary
+/// table with priorities and wildcards, and test cases that `cargo test`
+/// runs against the generated type.
+pub mod dsl_router {
+    nfc::nf! {
+        name: dsl_router;
+        ports: [lan, wan];
+        metadata: { hop: 8 };
+        action forward(mac, port) => [set eth.dst = $mac, dec_ttl] $port;
+        rule arp { eth.type == arp } => flood;
+        rule ipv4 { eth.type == ipv4 } => goto acl;
+        default => drop;
+        table acl: ternary(in_port, tcp.dst) {
+            (wan, "0-1023") priority 10 => drop;
+            (wan, 22) priority 20 => goto routes;
+            (*, *) => goto routes;
+        }
+        table routes: lpm(ipv4.dst) {
+            "10.0.0.0/8" => [set meta.hop = 1] goto hops;
+            "0.0.0.0/0" => forward(mac = "02:00:00:00:02:01", port = wan);
+            default => drop;
+        }
+        table hops: exact(meta.hop) {
+            1 => forward(mac = "02:00:00:00:01:01", port = lan);
+        }
+        test "inside via the next-hop table" {
+            in_port: wan,
+            packet: { ipv4.dst: "10.1.2.3", tcp.dst: 22, ip.ttl: 64 },
+            expect_output: lan,
+            expect: { ip.ttl: 63, eth.dst: "02:00:00:00:01:01" },
+        }
+        test "low ports from the internet are dropped" {
+            in_port: wan,
+            packet: { ipv4.dst: "10.1.2.3", tcp.dst: 80 },
+            expect_output: drop,
+        }
+        test "out by the default route" {
+            in_port: lan,
+            packet: { ipv4.dst: "8.8.8.8", udp.dst: 53 },
+            expect_output: wan,
+            expect: { ip.ttl: 63, eth.dst: "02:00:00:00:02:01" },
+        }
+    }
+}
+
 pub mod edge {
     nfc::nf! {
         name: edge;

@@ -251,6 +251,59 @@ fn generated_code_has_no_unsafe() {
     }
 }
 
+/// The pipeline written with `nf!` (examples/src/lib.rs, `dsl_router`),
+/// parsed from the same text, against the interpreter; its test cases pass.
+#[test]
+fn dsl_pipeline_matches_its_interpreted_ir() {
+    let spec = nfc_compiler::frontend::dsl::parse(
+        r#"
+        name: dsl_router;
+        ports: [lan, wan];
+        metadata: { hop: 8 };
+        action forward(mac, port) => [set eth.dst = $mac, dec_ttl] $port;
+        rule arp { eth.type == arp } => flood;
+        rule ipv4 { eth.type == ipv4 } => goto acl;
+        default => drop;
+        table acl: ternary(in_port, tcp.dst) {
+            (wan, "0-1023") priority 10 => drop;
+            (wan, 22) priority 20 => goto routes;
+            (*, *) => goto routes;
+        }
+        table routes: lpm(ipv4.dst) {
+            "10.0.0.0/8" => [set meta.hop = 1] goto hops;
+            "0.0.0.0/0" => forward(mac = "02:00:00:00:02:01", port = wan);
+            default => drop;
+        }
+        table hops: exact(meta.hop) {
+            1 => forward(mac = "02:00:00:00:01:01", port = lan);
+        }
+        test "inside via the next-hop table" {
+            in_port: wan,
+            packet: { ipv4.dst: "10.1.2.3", tcp.dst: 22, ip.ttl: 64 },
+            expect_output: lan,
+            expect: { ip.ttl: 63, eth.dst: "02:00:00:00:01:01" },
+        }
+        test "low ports from the internet are dropped" {
+            in_port: wan,
+            packet: { ipv4.dst: "10.1.2.3", tcp.dst: 80 },
+            expect_output: drop,
+        }
+        test "out by the default route" {
+            in_port: lan,
+            packet: { ipv4.dst: "8.8.8.8", udp.dst: 53 },
+            expect_output: wan,
+            expect: { ip.ttl: 63, eth.dst: "02:00:00:00:02:01" },
+        }
+        "#
+        .parse()
+        .unwrap(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .spec;
+    assert_eq!(spec.tests.len(), 3);
+    check_spec("dsl_router", &spec, nfc_examples::dsl_router::DslRouter::new);
+}
+
 #[test]
 fn dsl_network_function_matches_its_interpreted_ir() {
     let spec = nfc_compiler::frontend::dsl::parse(

@@ -196,8 +196,8 @@ impl Target for Wire {
 pub struct Nf<N: NetworkFunction> {
     name: String,
     ports: u8,
-    generated: N,
-    interpreter: Interpreter,
+    pub(crate) generated: N,
+    pub(crate) interpreter: Interpreter,
 }
 
 impl<N: NetworkFunction> Nf<N> {
@@ -268,7 +268,118 @@ pub fn nf_targets() -> Vec<Entry> {
         ("nf-acl-scale", || {
             Box::new(Nf::new("acl-scale", &scale_spec("acl_scale.toml", scale::acl::SPEC), scale::acl::AclScale::new()))
         }),
+        ("nf-core-router", || {
+            Box::new(Nf::new("core-router", &shipped("core_router"), specs::core_router::CoreRouter::new()))
+        }),
+        ("nf-pipeline-scale", || {
+            let spec = scale_spec("pipeline_scale.toml", scale::pipeline::SPEC);
+            Box::new(Nf::new("pipeline-scale", &spec, scale::pipeline::PipelineScale::new()))
+        }),
+        ("nf-loaded-acl", || {
+            let spec = load_spec(&repository().join("examples/specs/loaded_acl.toml"));
+            let mut nf = Nf::new("loaded-acl", &spec, nfc_examples::loaded::LoadedAcl::new());
+            for (index, file) in ["loaded_acl.csv", "loaded_by_class.csv"].iter().enumerate() {
+                let text = std::fs::read_to_string(repository().join("examples/specs").join(file)).unwrap();
+                for nf in [&mut nf.generated as &mut dyn LoadTable, &mut nf.interpreter] {
+                    nf.load(index, file, &text).unwrap_or_else(|e| panic!("{file}: {e}"));
+                }
+            }
+            Box::new(nf)
+        }),
+        ("entries-file", || Box::new(EntriesFile::new())),
     ]
+}
+
+/// Loading a table into either a generated NF or the interpreter.
+trait LoadTable {
+    fn load(&mut self, index: usize, file: &str, text: &str) -> Result<(), String>;
+}
+
+impl<N: NetworkFunction> LoadTable for N {
+    fn load(&mut self, index: usize, file: &str, text: &str) -> Result<(), String> {
+        let builder = self.table_builder().ok_or("no loaded tables")?;
+        let table = builder(index, file, text)?;
+        self.install_table(index, table);
+        Ok(())
+    }
+}
+
+/// Entries files as an attacker (or a tired operator) writes them: the
+/// generated loader and the interpreter's (the compiler's reader) accept and
+/// refuse the same files with the same errors, never panic, and what they
+/// accept routes packets alike.
+pub struct EntriesFile {
+    generated: nfc_examples::loaded::LoadedAcl,
+    interpreter: Interpreter,
+    frames: Vec<Vec<u8>>,
+}
+
+impl EntriesFile {
+    fn new() -> EntriesFile {
+        let spec = load_spec(&repository().join("examples/specs/loaded_acl.toml"));
+        EntriesFile {
+            generated: nfc_examples::loaded::LoadedAcl::new(),
+            interpreter: Interpreter::new(&spec),
+            frames: packet_seeds().into_iter().take(16).collect(),
+        }
+    }
+}
+
+impl Target for EntriesFile {
+    fn name(&self) -> String {
+        "entries-file".into()
+    }
+    fn seeds(&self) -> Vec<Vec<u8>> {
+        ["loaded_acl.csv", "loaded_by_class.csv"]
+            .iter()
+            .enumerate()
+            .filter_map(|(index, file)| {
+                std::fs::read(repository().join("examples/specs").join(file))
+                    .ok()
+                    .map(|t| std::iter::once(index as u8).chain(t).collect())
+            })
+            .collect()
+    }
+    fn dictionary(&self) -> &'static [&'static str] {
+        &[
+            "inside",
+            "outside",
+            "*",
+            ",",
+            "\n",
+            "#",
+            "classify",
+            "deny",
+            "send",
+            "10.0.0.0/8",
+            "1024-65535",
+            "22",
+            "0x10/0xf0",
+            "255",
+            "4096",
+        ]
+    }
+    fn max_len(&self) -> usize {
+        4096
+    }
+    fn run(&mut self, data: &[u8]) -> u64 {
+        let Some((&table, text)) = data.split_first() else { return 0 };
+        let (table, text) = (usize::from(table % 2), String::from_utf8_lossy(text));
+        let generated = self.generated.load(table, "fuzz.csv", &text);
+        let interpreted = self.interpreter.load(table, "fuzz.csv", &text);
+        assert_eq!(generated, interpreted, "entries-file: the generated loader and the interpreter disagree");
+        let mut outputs = Vec::new();
+        if generated.is_ok() {
+            for (index, frame) in self.frames.iter().enumerate() {
+                let port = (index % 2) as u8;
+                let got = process_copy(&mut self.generated, port, frame);
+                let expected = process_copy(&mut self.interpreter, port, frame);
+                assert_eq!(got, expected, "entries-file: a loaded table routes differently on port {port}");
+                outputs.push(got.0);
+            }
+        }
+        hash((generated.map_err(|e| message_kind(e.lines().next().unwrap_or_default())), outputs))
+    }
 }
 
 const SPEC_WORDS: &[&str] = &[
@@ -361,6 +472,27 @@ const SPEC_WORDS: &[&str] = &[
     "drop",
     "flood",
     "ports(",
+    "goto",
+    "metadata",
+    "[[action]]",
+    "action",
+    "params",
+    "\"$mac\"",
+    "$port",
+    "meta.",
+    "\"meta.hop\"",
+    "copy",
+    "\"ternary\"",
+    "\"range\"",
+    "priority",
+    "entries_file",
+    "load",
+    "\"runtime\"",
+    "\"*\"",
+    "table",
+    "lpm(ipv4.dst)",
+    "exact(meta.hop)",
+    "test",
 ];
 
 /// The TOML spec frontend on arbitrary text: diagnostics, never a panic;
@@ -448,6 +580,18 @@ const DSL_SEEDS: &[&str] = &[
     r#"name: broken; ports: [a, b];
     rule r1 { ipv4.dts == "10.0.0.0/8" } => b;
     rule r2 { ipv4.dst == "02:00:00:00:00:01" } => c;"#,
+    r#"name: router; ports: [lan, wan]; metadata: { hop: 8 };
+    action forward(mac, port) => [set eth.dst = $mac, dec_ttl] $port;
+    rule ipv4 { eth.type == ipv4 } => goto acl;
+    default => drop;
+    table acl: ternary(in_port, tcp.dst) { (wan, "0-1023") priority 10 => drop; (*, *) => goto routes; }
+    table routes: lpm(ipv4.dst) {
+        "10.0.0.0/8" => [set meta.hop = 1] goto hops;
+        "0.0.0.0/0" => forward(mac = "02:00:00:00:02:01", port = wan);
+        default => drop;
+    }
+    table hops: exact(meta.hop) { 1 => forward(mac = "02:00:00:00:01:01", port = lan); }
+    test "t" { in_port: wan, packet: { ipv4.dst: "10.1.2.3" }, expect_output: lan, expect: { ip.ttl: 63 } }"#,
 ];
 
 impl Target for SpecDsl {

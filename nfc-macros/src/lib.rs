@@ -53,9 +53,11 @@ pub fn spec(input: TokenStream) -> TokenStream {
         }
     });
     let path_text = path.to_string_lossy().into_owned();
+    let inputs = checked.inputs.iter().map(|input| input.to_string_lossy().into_owned());
     quote! {
-        // Makes cargo rebuild this crate when the spec changes.
+        // Makes cargo rebuild this crate when the spec or an entries file changes.
         const _: &[u8] = ::core::include_bytes!(#path_text);
+        #(const _: &[u8] = ::core::include_bytes!(#inputs);)*
         #(#warnings)*
         #generated
         #tests
@@ -96,7 +98,17 @@ pub fn nf(input: TokenStream) -> TokenStream {
         }
     });
     let generated = nfc_compiler::codegen::generate(&checked.spec);
-    quote! { #(#warnings)* #generated }.into()
+    // Test cases come along as with `spec!`; failures name the line in the
+    // source file where the `test` is written.
+    let tests = nfc_compiler::codegen::spec_tests::generate(&checked.spec, "nf!");
+    let inputs = checked.inputs.iter().map(|input| input.to_string_lossy().into_owned());
+    quote! {
+        #(const _: &[u8] = ::core::include_bytes!(#inputs);)*
+        #(#warnings)*
+        #generated
+        #tests
+    }
+    .into()
 }
 
 /// Turn a per-packet fn into a network function type named after it in

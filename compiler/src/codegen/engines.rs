@@ -55,6 +55,8 @@ pub(super) struct Engine {
     /// For a table loaded at run time: its name, and the arms of
     /// `table_builder` and `install_table` for it.
     pub loaded: Option<(String, TokenStream, TokenStream)>,
+    /// Bytes of static data emitted for it.
+    pub static_bytes: usize,
 }
 
 /// How a large stage is looked up.
@@ -167,9 +169,11 @@ fn engine(spec: &Spec, index: usize, stage: &Stage) -> Engine {
         struct #name { #(#fields,)* }
     });
     let field = stage_field(index);
+    let mut static_bytes = 0;
     let (data, init, loaded) = match &stage.loaded {
         None => {
-            let (data, init) = compiled_data(index, stage, &lookup, shaped, &values, &name);
+            let (data, init, bytes) = compiled_data(index, stage, &lookup, shaped, &values, &name);
+            static_bytes = bytes;
             (data, init, None)
         }
         Some(_) => {
@@ -183,7 +187,14 @@ fn engine(spec: &Spec, index: usize, stage: &Stage) -> Engine {
             (data, empty, Some((stage.name.clone(), builder_arm, install_arm)))
         }
     };
-    Engine { field: (field, quote! { #name }, init), data, items, code: code(spec, index, &dispatch), loaded }
+    Engine {
+        field: (field, quote! { #name }, init),
+        data,
+        items,
+        code: code(spec, index, &dispatch),
+        loaded,
+        static_bytes,
+    }
 }
 
 /// A compiled stage whose entries take few distinct decisions: the engine
@@ -193,7 +204,9 @@ fn compiled(spec: &Spec, index: usize, stage: &Stage, dispatch: &Dispatch, value
     let name = stage_struct(spec, index);
     let engine_ty = engine_type(&lookup);
     let constant = format_ident!("STAGE_{}_DATA", index);
-    let bytes = Literal::byte_string(&engine_bytes(stage, &lookup, values));
+    let engine_bytes = engine_bytes(stage, &lookup, values);
+    let mut static_bytes = engine_bytes.len();
+    let bytes = Literal::byte_string(&engine_bytes);
     let doc = format!("`{}` ({} entries), serialised by the compiler.", stage.name, stage.entries.len());
     let expect = format!("nfc emitted `{}` itself", stage.name);
     let mut data = quote! {
@@ -204,6 +217,7 @@ fn compiled(spec: &Spec, index: usize, stage: &Stage, dispatch: &Dispatch, value
     let mut inits = vec![quote! { engine: #engine_ty::from_bytes(Self::#constant).expect(#expect) }];
     if matches!(lookup, Lookup::Classify(_)) {
         let (values_data, values_init) = values_constant(index, values);
+        static_bytes += 4 * values.len();
         data.extend(values_data);
         fields.push(quote! { values: ::std::boxed::Box<[u32]> });
         inits.push(quote! { values: #values_init });
@@ -220,6 +234,7 @@ fn compiled(spec: &Spec, index: usize, stage: &Stage, dispatch: &Dispatch, value
         },
         code: code(spec, index, dispatch),
         loaded: None,
+        static_bytes,
     }
 }
 
@@ -290,7 +305,8 @@ fn values_constant(index: usize, values: &[u32]) -> (TokenStream, TokenStream) {
     (data, init)
 }
 
-/// The constants and constructor of a compiled stage with action data.
+/// The constants and constructor of a compiled stage with action data, and
+/// how many bytes of static data they hold.
 fn compiled_data(
     index: usize,
     stage: &Stage,
@@ -298,10 +314,12 @@ fn compiled_data(
     shaped: &Shaped,
     values: &[u32],
     name: &Ident,
-) -> (TokenStream, TokenStream) {
+) -> (TokenStream, TokenStream, usize) {
     let engine_ty = engine_type(lookup);
     let constant = format_ident!("STAGE_{}_DATA", index);
-    let bytes = Literal::byte_string(&engine_bytes(stage, lookup, values));
+    let engine_bytes = engine_bytes(stage, lookup, values);
+    let mut static_bytes = engine_bytes.len();
+    let bytes = Literal::byte_string(&engine_bytes);
     let doc = format!("`{}` ({} entries), serialised by the compiler.", stage.name, stage.entries.len());
     let expect = format!("nfc emitted `{}` itself", stage.name);
     let mut data = quote! {
@@ -311,13 +329,16 @@ fn compiled_data(
     let mut inits = vec![quote! { engine: #engine_ty::from_bytes(Self::#constant).expect(#expect) }];
     if matches!(lookup, Lookup::Classify(_)) {
         let (values_data, values_init) = values_constant(index, values);
+        static_bytes += 4 * values.len();
         data.extend(values_data);
         inits.push(quote! { values: #values_init });
     }
     for (shape_index, (shape, tuples)) in shaped.shapes.iter().zip(&shaped.tuples).enumerate() {
         let params = format_ident!("{}Shape{}", name, shape_index);
         let tuples_constant = format_ident!("STAGE_{}_SHAPE_{}", index, shape_index);
-        let tuple_bytes = Literal::byte_string(&shapes::tuple_bytes(shape, tuples));
+        let tuple_bytes = shapes::tuple_bytes(shape, tuples);
+        static_bytes += tuple_bytes.len();
+        let tuple_bytes = Literal::byte_string(&tuple_bytes);
         let doc = format!("The parameters of `{}` entries of shape {shape_index}.", stage.name);
         data.extend(quote! {
             #[doc = #doc]
@@ -327,7 +348,7 @@ fn compiled_data(
         let decode = shapes::decode(&params, shape, quote! { Self::#tuples_constant });
         inits.push(quote! { #field: #decode });
     }
-    (data, quote! { #name { #(#inits,)* } })
+    (data, quote! { #name { #(#inits,)* } }, static_bytes)
 }
 
 /// A table loaded at run time: the file's schema, the loader building the

@@ -78,6 +78,7 @@ pub fn generate(spec: &Spec) -> TokenStream {
     let engine_fields_again = engine_fields.clone();
     let engine_data = engines.iter().map(|e| &e.data);
     let engine_items = engines.iter().map(|e| &e.items);
+    let static_bytes: usize = engines.iter().map(|e| e.static_bytes).sum();
     let loaded = loaded_tables(&engines);
     // A function that only looks at the input port (a port forwarder)
     // never pays for parsing headers.
@@ -112,6 +113,9 @@ pub fn generate(spec: &Spec) -> TokenStream {
             pub const PORTS: &'static [&'static str] = &[#(#ports),*];
             /// Names of the per-rule and per-table counters.
             pub const COUNTER_NAMES: &'static [&'static str] = &[#(#names),*];
+            /// Bytes of static data the large tables are built from (engines
+            /// and action data), decoded once in `new()`.
+            pub const STATIC_BYTES: usize = #static_bytes;
 
             #(#engine_data)*
 

@@ -47,6 +47,8 @@ use syn::{braced, bracketed, parenthesized, Ident, LitInt, LitStr, Token};
 pub struct CheckedDsl {
     pub spec: Spec,
     pub warnings: Vec<(Span, String)>,
+    /// The entries files the spec read.
+    pub inputs: Vec<std::path::PathBuf>,
 }
 
 /// Lower `nf!` tokens; every error at once, combined. Entries files are read
@@ -59,16 +61,12 @@ pub fn parse(tokens: TokenStream) -> Result<CheckedDsl, syn::Error> {
 pub fn parse_in(tokens: TokenStream, directory: &Path) -> Result<CheckedDsl, syn::Error> {
     let ast = (|input: ParseStream| spec(input)).parse2(tokens)?;
     let mut sink = DslSink { errors: Vec::new(), warnings: Vec::new() };
-    let read_file = |name: &str| {
-        let path = directory.join(name);
-        std::fs::read_to_string(&path)
-            .map(|text| (path.display().to_string(), text))
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))
-    };
+    let inputs = std::cell::RefCell::new(Vec::new());
+    let read_file = |name: &str| super::toml::read_input(directory, name, &inputs);
     let spec = lower::lower(&ast, &mut sink, &read_file);
     let mut errors = sink.errors.into_iter();
     match errors.next() {
-        None => Ok(CheckedDsl { spec, warnings: sink.warnings }),
+        None => Ok(CheckedDsl { spec, warnings: sink.warnings, inputs: inputs.into_inner() }),
         Some(mut first) => {
             errors.for_each(|e| first.combine(e));
             Err(first)

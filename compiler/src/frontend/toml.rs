@@ -24,13 +24,10 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
     let mut sink = TomlSink { reporter, files: Vec::new() };
     let ast = Parser { sink: &mut sink }.spec(document.as_table());
     let directory = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
-    let read_file = |name: &str| {
-        let path = directory.join(name);
-        std::fs::read_to_string(&path)
-            .map(|text| (path.display().to_string(), text))
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))
-    };
+    let inputs = std::cell::RefCell::new(Vec::new());
+    let read_file = |name: &str| read_input(&directory, name, &inputs);
     let spec = lower::lower(&ast, &mut sink, &read_file);
+    let inputs = inputs.into_inner();
     let mut diagnostics = sink.reporter.diagnostics;
     diagnostics.extend(sink.files);
     // Spec positions in order, then each entries file's.
@@ -39,7 +36,21 @@ pub fn parse(file: &str, source: &str) -> Result<Checked, Vec<Diagnostic>> {
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(diagnostics);
     }
-    Ok(Checked { spec, warnings: diagnostics })
+    Ok(Checked { spec, warnings: diagnostics, inputs })
+}
+
+/// Reads an entries file named in a spec, relative to `directory`, noting
+/// its path among the spec's inputs.
+pub(crate) fn read_input(
+    directory: &Path,
+    name: &str,
+    inputs: &std::cell::RefCell<Vec<std::path::PathBuf>>,
+) -> Result<(String, String), String> {
+    let path = directory.join(name);
+    inputs.borrow_mut().push(path.clone());
+    std::fs::read_to_string(&path)
+        .map(|text| (path.display().to_string(), text))
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))
 }
 
 struct TomlSink<'a> {
