@@ -198,8 +198,9 @@ impl ModelBackend {
     }
 }
 
-/// A UDP/IPv4 frame of `size` bytes (at least 42) with valid checksums.
-fn udp_frame(size: usize) -> Vec<u8> {
+/// A UDP/IPv4 frame of `size` bytes (at least 42) with valid checksums,
+/// 10.0.0.1:1024 to 10.0.0.2:80: the model's default traffic.
+pub fn udp_frame(size: usize) -> Vec<u8> {
     let size = size.clamp(42, 1514);
     let mut frame = vec![0u8; size];
     frame[..12].copy_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);

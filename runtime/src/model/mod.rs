@@ -9,10 +9,12 @@
 
 mod backend;
 mod engine;
+mod fake;
 mod latency;
 mod registers;
 
-pub use backend::{ModelBackend, ModelFault, TrafficConfig};
+pub use backend::{udp_frame, ModelBackend, ModelFault, TrafficConfig};
+pub use fake::{FakeDevice, PlainRegisters};
 
 use crate::dma::DmaMemory;
 use crate::regs::{Register, RegisterAccess};
