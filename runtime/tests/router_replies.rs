@@ -296,3 +296,44 @@ fn other_arp_is_not_answered() {
     assert!(answer(&arp_request([10, 0, 0, 10], [10, 0, 0, 1], None)[..40]).is_none(), "truncated");
     assert!(answer(&udp4([10, 0, 0, 10], [10, 0, 0, 1], 64, 8)).is_none(), "not ARP");
 }
+
+/// `packet` (IPv6, no extension headers) with an 8-byte header of type
+/// `kind` (Hop-by-Hop 0 or Fragment 44 with `fragment_offset`) put in front
+/// of its upper layer.
+fn with_extension_header(packet: &[u8], kind: u8, fragment_offset: u16) -> Vec<u8> {
+    let mut out = packet[..54].to_vec();
+    let upper = out[20];
+    out[20] = kind;
+    let payload = u16::from_be_bytes([out[18], out[19]]) + 8;
+    out[18..20].copy_from_slice(&payload.to_be_bytes());
+    match kind {
+        // Next header, length 0 (8 bytes), PadN of 4.
+        0 => out.extend_from_slice(&[upper, 0, 1, 4, 0, 0, 0, 0]),
+        _ => {
+            let offset = fragment_offset << 3;
+            out.extend_from_slice(&[upper, 0, (offset >> 8) as u8, offset as u8 | 1, 0, 0, 0, 7]);
+        }
+    }
+    out.extend_from_slice(&packet[54..]);
+    out
+}
+
+#[test]
+fn ipv6_extension_headers_are_looked_through() {
+    // UDP behind a Hop-by-Hop header: an error, quoting the header too.
+    let udp = with_extension_header(&udp6(HOST_V6, FAR_V6, 20), 0, 0);
+    assert_eq!(check_v6(&reply(&udp, IcmpError::TimeExceeded).unwrap(), &udp), (3, 0));
+    // An ICMPv6 error behind it: none.
+    let builder = PacketBuilder::ethernet2(HOST_MAC, ROUTER_MAC)
+        .ipv6(HOST_V6.to_be_bytes(), FAR_V6.to_be_bytes(), 1)
+        .icmpv6(Icmpv6Type::DestinationUnreachable(icmpv6::DestUnreachableCode::Port));
+    let mut error6 = Vec::new();
+    builder.write(&mut error6, &[0x60; 48]).unwrap();
+    let hidden = with_extension_header(&error6, 0, 0);
+    assert_eq!(reply(&hidden, IcmpError::TimeExceeded), Err(NoReply::AboutAnError));
+    // Fragments: the first gets an error, a later one does not.
+    let first = with_extension_header(&udp6(HOST_V6, FAR_V6, 20), 44, 0);
+    assert!(reply(&first, IcmpError::TimeExceeded).is_ok());
+    let later = with_extension_header(&udp6(HOST_V6, FAR_V6, 20), 44, 100);
+    assert_eq!(reply(&later, IcmpError::TimeExceeded), Err(NoReply::NonFirstFragment));
+}

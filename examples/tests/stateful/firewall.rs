@@ -159,6 +159,11 @@ fn ipv6_flows_are_tracked_and_arp_passes() {
     expect(&mut fw, 0, INSIDE, &tcp6(IN.mac, OUT.mac, inside, outside, (40000, 443), SYN), true);
     expect(&mut fw, 1, OUTSIDE, &tcp6(OUT.mac, IN.mac, outside, inside, (443, 40000), SYN_ACK), true);
     expect(&mut fw, 1, OUTSIDE, &tcp6(OUT.mac, IN.mac, outside, inside, (443, 40001), SYN), false);
+    // Behind a Hop-by-Hop header it is the same flow.
+    let hidden = with_hop_by_hop(&tcp6(OUT.mac, IN.mac, outside, inside, (443, 40000), ACK));
+    expect(&mut fw, 1, OUTSIDE, &hidden, true);
+    let hidden = with_hop_by_hop(&tcp6(OUT.mac, IN.mac, outside, inside, (443, 40002), ACK));
+    expect(&mut fw, 1, OUTSIDE, &hidden, false);
     expect(&mut fw, 2, OUTSIDE, &arp_request(OUT, IN.ip), true);
     expect(&mut fw, 2, INSIDE, &arp_request(IN, OUT.ip), true);
     assert_eq!(fw.packets("pass/non_ip"), 2);

@@ -194,3 +194,16 @@ pub fn arp_request(from: Host, target: [u8; 4]) -> Vec<u8> {
     out.resize(60, 0);
     out
 }
+
+/// An IPv6 frame (no extension headers) with a Hop-by-Hop header (PadN
+/// only) put in front of its upper layer.
+pub fn with_hop_by_hop(packet: &[u8]) -> Vec<u8> {
+    let mut out = packet[..54].to_vec();
+    let upper = out[20];
+    out[20] = 0;
+    let payload = u16::from_be_bytes([out[18], out[19]]) + 8;
+    out[18..20].copy_from_slice(&payload.to_be_bytes());
+    out.extend_from_slice(&[upper, 0, 1, 4, 0, 0, 0, 0]);
+    out.extend_from_slice(&packet[54..]);
+    out
+}

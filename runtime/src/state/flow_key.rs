@@ -8,13 +8,14 @@
 //!   identifier (RFC 5508's "query identifier") as the source port of a
 //!   request and the destination port of a reply, the other port 0: a reply
 //!   is its request's reverse, while a request the other way is another flow.
-//! - Any other protocol carried directly by IP (GRE, ESP, SCTP...): ports 0,
-//!   a flow per address pair and protocol.
+//! - Any other protocol (GRE, ESP, SCTP...): ports 0, a flow per address
+//!   pair and protocol. The protocol is the upper layer's: over IPv6 the one
+//!   that ends the extension-header chain `Headers` walked.
 //! - No key at all (`None`) when the ports cannot be read: ICMP messages
 //!   other than echo (errors are matched through the packet they quote),
 //!   TCP/UDP/ICMP without a parsed layer 4 (an IPv4 fragment other than the
-//!   first, a truncated header), IPv6 packets whose next header is an
-//!   extension header (0, 43, 44, 60: not walked), and non-IP frames. The
+//!   first, a truncated header), IPv6 packets whose extension-header chain
+//!   `Headers` found broken, and non-IP frames. The
 //!   caller decides: the stateful firewall drops such packets inbound and
 //!   passes them outbound without state; fragments are not reassembled.
 //!
@@ -102,16 +103,16 @@ impl FlowKey {
     #[inline]
     pub fn from_headers(headers: &Headers, data: &[u8]) -> Option<FlowKey> {
         let l3 = headers.l3_offset()?;
-        let (src, dst, protocol) = if headers.has_ipv4() {
+        // The upper-layer protocol (over IPv6, past the extension headers).
+        let protocol = headers.ip_proto(data)?;
+        let (src, dst) = if headers.has_ipv4() {
             let ip = data.get(l3..)?.first_chunk::<20>()?;
             let src = u32::from_be_bytes([ip[12], ip[13], ip[14], ip[15]]);
             let dst = u32::from_be_bytes([ip[16], ip[17], ip[18], ip[19]]);
-            (ipv4_mapped(src), ipv4_mapped(dst), ip[9])
+            (ipv4_mapped(src), ipv4_mapped(dst))
         } else {
             let ip = data.get(l3..)?.first_chunk::<40>()?;
-            let src = u128::from_be_bytes(*ip[8..].first_chunk::<16>()?);
-            let dst = u128::from_be_bytes(*ip[24..].first_chunk::<16>()?);
-            (src, dst, ip[6])
+            (u128::from_be_bytes(*ip[8..].first_chunk::<16>()?), u128::from_be_bytes(*ip[24..].first_chunk::<16>()?))
         };
         let (src_port, dst_port) = match protocol {
             ip_protocol::TCP | ip_protocol::UDP => {
@@ -128,8 +129,6 @@ impl FlowKey {
                 let icmp = data.get(headers.l4_offset()?..)?.first_chunk::<6>()?;
                 echo_ports(protocol, icmp[0], u16::from_be_bytes([icmp[4], icmp[5]]))?
             }
-            // IPv6 extension headers: the transport protocol is further in.
-            0 | 43 | 44 | 60 if headers.has_ipv6() => return None,
             _ => (0, 0),
         };
         Some(FlowKey { src, dst, src_port, dst_port, protocol })

@@ -14,17 +14,19 @@
 //! Checksums are computed in full (a new header, not an update).
 //!
 //! No error is sent (RFC 1812 §4.3.2.7, RFC 4443 §2.4 (e)) about:
-//! - an ICMP error (ICMPv4 types 3, 4, 5, 11, 12; ICMPv6 types below 128),
-//!   nor about an IPv6 packet whose upper layer sits behind extension
-//!   headers (it might be one);
+//! - an ICMP error (ICMPv4 types 3, 4, 5, 11, 12; ICMPv6 types below 128,
+//!   behind extension headers too), nor about a packet whose upper-layer
+//!   header cannot be seen (a broken IPv6 extension-header chain, a first
+//!   fragment too short to hold it): it might be one;
 //! - a packet sent to a link-layer group address (broadcast, multicast) or
 //!   to an IP multicast or limited-broadcast address;
-//! - a fragment other than the first (IPv4 fragment offset, or an IPv6
-//!   fragment header right after the fixed header);
+//! - a fragment other than the first (`Headers::ip_frag`: IPv4 fragment
+//!   offset, or the IPv6 Fragment header's);
 //! - a packet whose source is not a single host: IPv4 0/8, 127/8, 224/4,
 //!   240/4 (limited broadcast included); IPv6 `::`, `::1`, `ff00::/8`; or a
 //!   group source MAC.
 
+use super::ipv6_ext::frag;
 use super::{checksum, ip_protocol, Headers};
 use crate::frame::Frame;
 
@@ -82,7 +84,7 @@ pub struct Responder {
 pub enum NoReply {
     /// Not IPv4 or IPv6 (or the frame is shorter than its headers).
     NotIp,
-    /// About an ICMP error, or possibly one (IPv6 extension headers).
+    /// About an ICMP error, or possibly one (its upper layer cannot be seen).
     AboutAnError,
     /// Sent to a link-layer or IP group address.
     ToGroup,
@@ -135,7 +137,7 @@ pub fn icmp_error_in_place(
         if matches!(src >> 24, 0 | 127) || src >> 28 >= 0xe {
             return Err(NoReply::InvalidSource);
         }
-        if u16::from_be_bytes([ip[6], ip[7]]) & 0x1fff != 0 {
+        if headers.ip_frag(data) == Some(frag::LATER) {
             return Err(NoReply::NonFirstFragment);
         }
         if ip[9] == ip_protocol::ICMP && headers.icmp_type(data).is_none_or(|t| matches!(t, 3 | 4 | 5 | 11 | 12)) {
@@ -156,17 +158,15 @@ pub fn icmp_error_in_place(
         if src == 0 || src == 1 || src >> 120 == 0xff {
             return Err(NoReply::InvalidSource);
         }
-        match ip[6] {
-            // A fragment header first: its offset says whether this is the first.
-            44 => {
-                let offset = ip.get(42..44).map(|b| u16::from_be_bytes([b[0], b[1]]) >> 3);
-                if offset != Some(0) {
-                    return Err(NoReply::NonFirstFragment);
-                }
-                return Err(NoReply::AboutAnError);
-            }
-            0 | 43 | 60 => return Err(NoReply::AboutAnError),
-            ip_protocol::ICMPV6 if headers.icmp_type(data).is_none_or(|t| t < 128) => {
+        match headers.ip_frag(data) {
+            Some(frag::LATER) => return Err(NoReply::NonFirstFragment),
+            // The upper layer is not (all) there: it might be an ICMPv6 error.
+            Some(frag::TINY) => return Err(NoReply::AboutAnError),
+            _ => {}
+        }
+        match headers.ip_proto(data) {
+            None => return Err(NoReply::AboutAnError),
+            Some(ip_protocol::ICMPV6) if headers.icmp_type(data).is_none_or(|t| t < 128) => {
                 return Err(NoReply::AboutAnError);
             }
             _ => {}
