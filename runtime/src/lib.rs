@@ -31,4 +31,4 @@ pub mod tables;
 pub mod wire;
 
 pub use backend::{Backend, BackendError, PortStats};
-pub use wire::{Headers, TtlOutcome};
+pub use wire::{Headers, ParseDepth, TtlOutcome};

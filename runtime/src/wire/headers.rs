@@ -44,6 +44,33 @@
 //!   (options included); **UDP** (17) needs 8 bytes; **ICMP** needs 4 bytes
 //!   (type, code, checksum) and is protocol 1 over IPv4, 58 (ICMPv6) over IPv6.
 //!
+//! # Parse depth
+//!
+//! `Headers::parse_to(data, depth)` does only part of the work, for a network
+//! function that reads only the outer layers (generated code picks the
+//! shallowest depth covering every field its spec touches; see
+//! `docs/ARCHITECTURE.md`):
+//!
+//! - [`ParseDepth::Ethernet`] checks that the 14-byte header is there and
+//!   nothing more: `eth_dst`, `eth_src`, `eth_type`, `vlan_id`, `vlan_pcp`,
+//!   their setters, `swap_macs`, `push_vlan` and `pop_vlan` then read the tags
+//!   from the frame when they need them, as hand-written code does, so a
+//!   function pays only for the tags it looks at (an l2fwd for none).
+//! - [`ParseDepth::Ip`] also skips the tags and finds the IPv4 or IPv6 fixed
+//!   header: `has_vlan`, `vlan_count`, the addresses (reading them), `ip_ttl`,
+//!   `ip_dscp`, their setters and `decrement_ttl`.
+//! - [`ParseDepth::Full`], what `parse` does: everything above, the IPv6
+//!   extension-header walk and layer 4: `ip_proto`, `ip_frag`, `ipv6_ext`, the
+//!   TCP/UDP/ICMP fields, and the address setters (whose checksums are in
+//!   layer 4).
+//!
+//! Within its depth a partial parse is the full parse: on the frame it was
+//! made from every getter returns the same value, and every setter writes the
+//! same bytes and returns the same result (the `parse_depth` property test
+//! checks it). Asking for more than the depth is a bug in the caller, caught
+//! by a debug assertion; release builds return whatever the shallower parse
+//! left.
+//!
 //! # Setters
 //!
 //! A setter writes only inside the headers `parse` established, after one
@@ -94,6 +121,19 @@ const PROTO_TCP: u8 = ip_protocol::TCP;
 const PROTO_UDP: u8 = ip_protocol::UDP;
 const PROTO_ICMPV6: u8 = ip_protocol::ICMPV6;
 
+/// How much of a frame [`Headers::parse_to`] parses; each depth includes the
+/// ones before it (the module documentation lists what each provides).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default, Hash)]
+pub enum ParseDepth {
+    /// The Ethernet header; its VLAN tags are read on demand.
+    Ethernet,
+    /// The VLAN tags and the IPv4 or IPv6 fixed header.
+    Ip,
+    /// Everything `parse` recognises.
+    #[default]
+    Full,
+}
+
 /// The most VLAN tags `parse` skips.
 pub const MAX_VLAN_TAGS: usize = 2;
 
@@ -123,7 +163,8 @@ const ROUTED: u8 = 1 << 7;
 /// Offsets are bytes from the start of the frame. The IP header starts
 /// within 22 bytes; layer 4 within 22 + 60 bytes (IPv4) or 22 + 40 +
 /// [`MAX_EXT_BYTES`](ipv6_ext::MAX_EXT_BYTES) (IPv6), so it is a `u16`; the
-/// whole struct is 14 bytes. `Default` is a frame with no layers.
+/// whole struct is 14 bytes. `Default` is a frame with no layers (parsed in
+/// full).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Headers {
     layers: u8,
@@ -142,6 +183,9 @@ pub struct Headers {
     eth_type: u16,
     /// `ipv6_ext`: `ext::*` bits of the IPv6 extension-header chain.
     ext: u16,
+    /// How much `parse_to` parsed; at `Ethernet` the fields above past
+    /// `layers` and `end` are unset and the tags are read from the frame.
+    depth: ParseDepth,
 }
 
 #[inline]
@@ -167,6 +211,31 @@ fn be128(data: &[u8], at: usize) -> Option<u128> {
 #[inline]
 fn byte(data: &[u8], at: usize) -> Option<u8> {
     data.get(at).copied()
+}
+
+/// The VLAN tags at the front of `data`, by `parse`'s rules: how many it
+/// skips (at most two) and the EtherType after them; `None` without an
+/// Ethernet header.
+#[inline]
+fn read_tags(data: &[u8]) -> Option<(u8, u16)> {
+    let mut eth_type = be16(data, 12)?;
+    let mut l3 = ETH_LEN;
+    let mut vlans = 0u8;
+    while usize::from(vlans) < MAX_VLAN_TAGS && (eth_type == TPID_CTAG || eth_type == TPID_STAG) {
+        // The inner type field follows the 2-byte TCI.
+        let Some(inner) = be16(data, l3 + 2) else { break };
+        eth_type = inner;
+        l3 += VLAN_TAG_LEN;
+        vlans += 1;
+    }
+    Some((vlans, eth_type))
+}
+
+/// Whether `data` has an outermost tag `parse` would skip: its TPID, its
+/// TCI and the type field after it.
+#[inline]
+fn has_outer_tag(data: &[u8]) -> bool {
+    matches!(be16(data, 12), Some(TPID_CTAG | TPID_STAG)) && data.len() >= ETH_LEN + VLAN_TAG_LEN
 }
 
 #[inline]
@@ -196,34 +265,57 @@ impl Headers {
     /// Finds the layers of `data` (see the module documentation for the rules).
     #[inline]
     pub fn parse(data: &[u8]) -> Headers {
-        let mut headers = Headers::default();
-        let Some(mut eth_type) = be16(data, 12) else {
+        Headers::parse_through::<true>(data)
+    }
+
+    /// Parses `data` to `depth` and no further: within that depth the result
+    /// reads and writes exactly as [`Headers::parse`]'s.
+    #[inline(always)]
+    pub fn parse_to(data: &[u8], depth: ParseDepth) -> Headers {
+        // One specialised parse per depth, so a constant `depth` costs no test.
+        match depth {
+            ParseDepth::Ethernet => Headers::parse_ethernet(data),
+            ParseDepth::Ip => Headers::parse_through::<false>(data),
+            ParseDepth::Full => Headers::parse_through::<true>(data),
+        }
+    }
+
+    #[inline]
+    fn parse_ethernet(data: &[u8]) -> Headers {
+        let mut headers = Headers { depth: ParseDepth::Ethernet, ..Headers::default() };
+        if data.len() >= ETH_LEN {
+            headers.layers = ETH;
+            headers.end = ETH_LEN as u16;
+        }
+        headers
+    }
+
+    /// The tags and the IP header, and layer 4 when `LAYER4`. Always
+    /// inlined into `parse` and `parse_to`, which are themselves `#[inline]`:
+    /// the call sites decide, as they did when this was `parse`'s body.
+    #[inline(always)]
+    fn parse_through<const LAYER4: bool>(data: &[u8]) -> Headers {
+        let depth = if LAYER4 { ParseDepth::Full } else { ParseDepth::Ip };
+        let mut headers = Headers { depth, ..Headers::default() };
+        let Some((vlans, eth_type)) = read_tags(data) else {
             return headers;
         };
+        let l3 = ETH_LEN + usize::from(vlans) * VLAN_TAG_LEN;
         headers.layers = ETH;
-        let mut l3 = ETH_LEN;
-        let mut vlans = 0u8;
-        while usize::from(vlans) < MAX_VLAN_TAGS && (eth_type == TPID_CTAG || eth_type == TPID_STAG) {
-            // The inner type field follows the 2-byte TCI.
-            let Some(inner) = be16(data, l3 + 2) else { break };
-            eth_type = inner;
-            l3 += VLAN_TAG_LEN;
-            vlans += 1;
-        }
         headers.vlans = vlans;
         headers.eth_type = eth_type;
         headers.l3 = l3 as u8;
         headers.end = l3 as u16;
         match eth_type {
-            ETHERTYPE_IPV4 => headers.parse_ipv4(data, l3),
-            ETHERTYPE_IPV6 => headers.parse_ipv6(data, l3),
+            ETHERTYPE_IPV4 => headers.parse_ipv4::<LAYER4>(data, l3),
+            ETHERTYPE_IPV6 => headers.parse_ipv6::<LAYER4>(data, l3),
             _ => {}
         }
         headers
     }
 
     #[inline]
-    fn parse_ipv4(&mut self, data: &[u8], l3: usize) {
+    fn parse_ipv4<const LAYER4: bool>(&mut self, data: &[u8], l3: usize) {
         let Some(ip) = data.get(l3..) else { return };
         let Some(fixed) = ip.first_chunk::<IPV4_MIN_LEN>() else { return };
         let header_len = usize::from(fixed[0] & 0x0f) * 4;
@@ -234,6 +326,9 @@ impl Headers {
         self.layers |= IPV4 | PROTO;
         self.proto = fixed[9];
         self.end = (l3 + IPV4_MIN_LEN) as u16;
+        if !LAYER4 {
+            return;
+        }
         let flags_offset = u16::from_be_bytes([fixed[6], fixed[7]]);
         let (more_fragments, offset) = (flags_offset & 0x2000 != 0, flags_offset & 0x1fff);
         if offset != 0 {
@@ -247,7 +342,7 @@ impl Headers {
     }
 
     #[inline]
-    fn parse_ipv6(&mut self, data: &[u8], l3: usize) {
+    fn parse_ipv6<const LAYER4: bool>(&mut self, data: &[u8], l3: usize) {
         let Some(ip) = data.get(l3..) else { return };
         let Some(fixed) = ip.first_chunk::<IPV6_LEN>() else { return };
         if fixed[0] >> 4 != 6 {
@@ -255,6 +350,9 @@ impl Headers {
         }
         self.layers |= IPV6;
         self.end = (l3 + IPV6_LEN) as u16;
+        if !LAYER4 {
+            return;
+        }
         let payload_len = usize::from(u16::from_be_bytes([fixed[4], fixed[5]]));
         let available = payload_len.min(ip.len() - IPV6_LEN);
         let start = l3 + IPV6_LEN;
@@ -324,38 +422,48 @@ impl Headers {
     pub fn has_eth(&self) -> bool {
         self.layers & ETH != 0
     }
+    /// Whether a VLAN tag was skipped (from [`ParseDepth::Ip`] on; at
+    /// `Ethernet` the tag getters find it in the frame).
     #[inline]
     pub fn has_vlan(&self) -> bool {
+        self.within(ParseDepth::Ip);
         self.vlans != 0
     }
     #[inline]
     pub fn has_ipv4(&self) -> bool {
+        self.within(ParseDepth::Ip);
         self.layers & IPV4 != 0
     }
     #[inline]
     pub fn has_ipv6(&self) -> bool {
+        self.within(ParseDepth::Ip);
         self.layers & IPV6 != 0
     }
     #[inline]
     pub fn has_ip(&self) -> bool {
+        self.within(ParseDepth::Ip);
         self.layers & (IPV4 | IPV6) != 0
     }
     #[inline]
     pub fn has_tcp(&self) -> bool {
+        self.within(ParseDepth::Full);
         self.layers & TCP != 0
     }
     #[inline]
     pub fn has_udp(&self) -> bool {
+        self.within(ParseDepth::Full);
         self.layers & UDP != 0
     }
     #[inline]
     pub fn has_icmp(&self) -> bool {
+        self.within(ParseDepth::Full);
         self.layers & ICMP != 0
     }
 
     /// How many VLAN tags were skipped (0, 1 or 2).
     #[inline]
     pub fn vlan_count(&self) -> usize {
+        self.within(ParseDepth::Ip);
         usize::from(self.vlans)
     }
 
@@ -368,7 +476,47 @@ impl Headers {
     /// Where the TCP/UDP/ICMP header starts, if there is one.
     #[inline]
     pub fn l4_offset(&self) -> Option<usize> {
+        self.within(ParseDepth::Full);
         (self.layers & (TCP | UDP | ICMP) != 0).then_some(usize::from(self.l4))
+    }
+
+    /// How much `parse_to` parsed.
+    #[inline]
+    pub fn depth(&self) -> ParseDepth {
+        self.depth
+    }
+
+    /// A field past the parse depth is a bug in the caller (generated code
+    /// asks for the depth its fields need): loud in debug builds.
+    #[inline]
+    fn within(&self, needed: ParseDepth) {
+        debug_assert!(self.depth >= needed, "a {needed:?} field of headers parsed to {:?}", self.depth);
+    }
+
+    /// Whether the tags are read from the frame rather than from `self`.
+    #[inline]
+    fn tags_on_demand(&self) -> bool {
+        self.depth == ParseDepth::Ethernet
+    }
+
+    /// Whether `data` (the frame parsed) has a VLAN tag.
+    #[inline]
+    fn tagged(&self, data: &[u8]) -> bool {
+        if self.tags_on_demand() {
+            self.has_eth() && has_outer_tag(data)
+        } else {
+            self.vlans != 0
+        }
+    }
+
+    /// How many tags `data` (the frame parsed) has.
+    #[inline]
+    fn tag_count(&self, data: &[u8]) -> u8 {
+        if self.tags_on_demand() {
+            read_tags(data).map_or(0, |(vlans, _)| vlans)
+        } else {
+            self.vlans
+        }
     }
 
     // --- Getters ----------------------------------------------------------
@@ -392,14 +540,17 @@ impl Headers {
 
     /// The EtherType after the skipped VLAN tags.
     #[inline]
-    pub fn eth_type(&self, _data: &[u8]) -> Option<u16> {
+    pub fn eth_type(&self, data: &[u8]) -> Option<u16> {
+        if self.tags_on_demand() {
+            return read_tags(data).filter(|_| self.has_eth()).map(|(_, eth_type)| eth_type);
+        }
         self.has_eth().then_some(self.eth_type)
     }
 
     /// The VLAN ID (12 bits) of the outermost tag.
     #[inline]
     pub fn vlan_id(&self, data: &[u8]) -> Option<u16> {
-        if !self.has_vlan() {
+        if !self.tagged(data) {
             return None;
         }
         Some(be16(data, ETH_LEN)? & 0x0fff)
@@ -408,7 +559,7 @@ impl Headers {
     /// The priority code point (3 bits) of the outermost tag.
     #[inline]
     pub fn vlan_pcp(&self, data: &[u8]) -> Option<u8> {
-        if !self.has_vlan() {
+        if !self.tagged(data) {
             return None;
         }
         Some(byte(data, ETH_LEN)? >> 5)
@@ -447,18 +598,21 @@ impl Headers {
     /// that ends the extension-header chain; absent when the chain is broken.
     #[inline]
     pub fn ip_proto(&self, _data: &[u8]) -> Option<u8> {
+        self.within(ParseDepth::Full);
         (self.layers & PROTO != 0).then_some(self.proto)
     }
 
     /// The fragment state, one of [`frag`](ipv6_ext::frag)'s values.
     #[inline]
     pub fn ip_frag(&self, _data: &[u8]) -> Option<u8> {
+        self.within(ParseDepth::Full);
         self.has_ip().then_some(self.fragment)
     }
 
     /// The IPv6 extension headers seen, as [`ext`](ipv6_ext::ext) bits.
     #[inline]
     pub fn ipv6_ext(&self, _data: &[u8]) -> Option<u16> {
+        self.within(ParseDepth::Full);
         self.has_ipv6().then_some(self.ext)
     }
 
@@ -500,6 +654,7 @@ impl Headers {
     }
     #[inline]
     fn l4_u16(&self, data: &[u8], layer: u8, at: usize) -> Option<u16> {
+        self.within(ParseDepth::Full);
         if self.layers & layer == 0 {
             return None;
         }
@@ -570,7 +725,7 @@ impl Headers {
 
     #[inline]
     fn update_tci(&self, data: &mut [u8], update: impl FnOnce(u16) -> u16) -> bool {
-        if !self.has_vlan() || !self.writable(data, ETH) {
+        if !self.tagged(data) || !self.writable(data, ETH) {
             return false;
         }
         let Some(tci) = be16(data, ETH_LEN) else { return false };
@@ -602,6 +757,7 @@ impl Headers {
     /// such checksum: its first fragment does.
     #[inline]
     pub fn upper_checksum_out_of_reach(&self) -> bool {
+        self.within(ParseDepth::Full);
         if self.fragment == frag::LATER || !self.has_ip() {
             return false;
         }
@@ -623,6 +779,7 @@ impl Headers {
     }
     #[inline]
     fn set_ipv4_address(&self, data: &mut [u8], field: usize, value: u32) -> bool {
+        self.within(ParseDepth::Full);
         if !self.writable(data, IPV4) || self.upper_checksum_out_of_reach() {
             return false;
         }
@@ -646,6 +803,7 @@ impl Headers {
     }
     #[inline]
     fn set_ipv6_address(&self, data: &mut [u8], field: usize, value: u128) -> bool {
+        self.within(ParseDepth::Full);
         if !self.writable(data, IPV6) || self.upper_checksum_out_of_reach() {
             return false;
         }
@@ -662,6 +820,7 @@ impl Headers {
     /// Sets the IPv4 TTL or IPv6 hop limit.
     #[inline]
     pub fn set_ip_ttl(&self, data: &mut [u8], value: u8) -> bool {
+        self.within(ParseDepth::Ip);
         if !self.writable(data, IPV4 | IPV6) {
             return false;
         }
@@ -681,6 +840,7 @@ impl Headers {
     /// Sets the DSCP (masked to 6 bits), keeping the ECN bits.
     #[inline]
     pub fn set_ip_dscp(&self, data: &mut [u8], value: u8) -> bool {
+        self.within(ParseDepth::Ip);
         if !self.writable(data, IPV4 | IPV6) {
             return false;
         }
@@ -717,6 +877,7 @@ impl Headers {
     }
     #[inline]
     fn set_port(&self, data: &mut [u8], layer: u8, field: usize, value: u16) -> bool {
+        self.within(ParseDepth::Full);
         if !self.writable(data, layer) {
             return false;
         }
@@ -732,6 +893,7 @@ impl Headers {
     /// hop limit, unless it is 0 or 1 (`Expired`, nothing written).
     #[inline]
     pub fn decrement_ttl(&self, data: &mut [u8]) -> TtlOutcome {
+        self.within(ParseDepth::Ip);
         if !self.writable(data, IPV4 | IPV6) {
             return TtlOutcome::NotIp;
         }
@@ -763,14 +925,18 @@ impl Headers {
 
     /// Inserts a new outermost 802.1Q tag (TPID `0x8100`, DEI 0, `vid` masked
     /// to 12 bits, `pcp` to 3) after the MAC addresses and shifts `self`'s
-    /// offsets, so `self` equals `Headers::parse(frame.data())` afterwards.
+    /// offsets, so `self` equals `Headers::parse_to(frame.data(), depth)`
+    /// afterwards.
     ///
     /// False, frame unchanged, when there is no Ethernet header, when the frame
     /// already has two tags (a third would hide the IP layer from `parse`), or
     /// when the buffer has no room for 4 more bytes.
-    #[inline]
+    ///
+    /// Always inlined, like `pop_vlan`: with the depth known at the call most
+    /// of either folds away, and LLVM would not inline the general version.
+    #[inline(always)]
     pub fn push_vlan(&mut self, frame: &mut Frame<'_>, vid: u16, pcp: u8) -> bool {
-        if !self.writable(frame.data(), ETH) || usize::from(self.vlans) >= MAX_VLAN_TAGS {
+        if !self.writable(frame.data(), ETH) || usize::from(self.tag_count(frame.data())) >= MAX_VLAN_TAGS {
             return false;
         }
         let Ok(gap) = frame.insert_gap(12, VLAN_TAG_LEN) else { return false };
@@ -778,28 +944,42 @@ impl Headers {
         let [t0, t1] = TPID_CTAG.to_be_bytes();
         let [c0, c1] = tci.to_be_bytes();
         gap.copy_from_slice(&[t0, t1, c0, c1]);
-        self.shift(VLAN_TAG_LEN as u8, true);
+        if !self.tags_on_demand() {
+            self.shift(VLAN_TAG_LEN as u8, true);
+        }
         true
     }
 
     /// Removes the outermost VLAN tag and shifts `self`'s offsets, so `self`
-    /// equals `Headers::parse(frame.data())` afterwards. False, frame
-    /// unchanged, when the frame has no tag.
-    #[inline]
+    /// equals `Headers::parse_to(frame.data(), depth)` afterwards. False,
+    /// frame unchanged, when the frame has no tag.
+    #[inline(always)]
     pub fn pop_vlan(&mut self, frame: &mut Frame<'_>) -> bool {
-        if !self.has_vlan() || !self.writable(frame.data(), ETH) {
+        if !self.tagged(frame.data()) || !self.writable(frame.data(), ETH) {
             return false;
         }
         if frame.remove_range(12, VLAN_TAG_LEN).is_err() {
             return false;
         }
-        if usize::from(self.vlans) == MAX_VLAN_TAGS && (self.eth_type == TPID_CTAG || self.eth_type == TPID_STAG) {
-            // A third tag parse had stopped at is now within reach: parse again.
-            *self = Headers::parse(frame.data());
-        } else {
-            self.shift(VLAN_TAG_LEN as u8, false);
+        // At `Ethernet` depth nothing is kept to move: the tags are read
+        // from the frame.
+        if !self.tags_on_demand() {
+            let third_tag = self.eth_type == TPID_CTAG || self.eth_type == TPID_STAG;
+            if usize::from(self.vlans) == MAX_VLAN_TAGS && third_tag {
+                self.reparse(frame.data());
+            } else {
+                self.shift(VLAN_TAG_LEN as u8, false);
+            }
         }
         true
+    }
+
+    /// A third tag parse had stopped at is now within reach: parse again.
+    /// Rare, so kept out of line (`pop_vlan` stays small enough to inline).
+    #[cold]
+    #[inline(never)]
+    fn reparse(&mut self, data: &[u8]) {
+        *self = Headers::parse_to(data, self.depth);
     }
 
     #[inline]

@@ -29,7 +29,7 @@ pub mod vlan;
 pub use arp::ArpPacket;
 pub use error::WireError;
 pub use ethernet::EthernetFrame;
-pub use headers::{Headers, TtlOutcome};
+pub use headers::{Headers, ParseDepth, TtlOutcome};
 pub use icmp::IcmpPacket;
 pub use icmp_error::{icmp_error_in_place, IcmpError, NoReply, Responder};
 pub use ipv4::Ipv4Packet;
