@@ -21,6 +21,7 @@ macro_rules! counters {
         }
     };
 }
+pub(crate) use counters;
 
 #[derive(Default)]
 pub struct Nop {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod handwritten;
+pub mod handwritten_raw;
 pub mod stateful;
 
 use nfc_runtime::{Frame, NetworkFunction, PortId};
@@ -47,6 +48,15 @@ pub mod specs {
 pub mod bench {
     nfc::spec!("specs/deny_telnet.toml");
     nfc::spec!("specs/rewrite.toml");
+}
+
+/// Specs that stop reading early (`examples/specs/depth_*.toml`): their
+/// generated code parses only to `ParseDepth::Ethernet` or `ParseDepth::Ip`
+/// and rewrites tags and IP fields across stages, for the differential tests
+/// of partial parsing.
+pub mod depths {
+    nfc::spec!("specs/depth_ethernet.toml");
+    nfc::spec!("specs/depth_ip.toml");
 }
 
 /// Tables loaded at run time (`examples/specs/loaded_*.toml`): compiled

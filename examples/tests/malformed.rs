@@ -758,6 +758,28 @@ fn vlan_tags_only_what_it_can_and_drops_the_rest() {
     );
 }
 
+/// The raw-bytes baselines of `bench/nf-cost` through the same corpus: on
+/// every frame the outputs, bytes and counters the interpreter gives.
+#[test]
+fn raw_byte_baselines_agree_with_the_interpreter_on_the_corpus() {
+    use nfc_examples::handwritten_raw as raw;
+    outcomes("nop", raw::Nop::default());
+    outcomes("l2fwd", raw::L2fwd::default());
+    outcomes("router", raw::Router::default());
+    outcomes("firewall", raw::Firewall::default());
+    outcomes("vlan", raw::Vlan::default());
+}
+
+/// The specs that parse only to Ethernet or IP through the corpus: whatever
+/// the damage, generated code (partial parse) and interpreter (full parse)
+/// agree on outputs, bytes and counters, and no checksum that held breaks.
+#[test]
+fn partial_parses_agree_with_the_interpreter_on_the_corpus() {
+    use nfc_examples::depths;
+    outcomes("depth_ethernet", depths::DepthEthernet::new());
+    outcomes("depth_ip", depths::DepthIp::new());
+}
+
 /// The attack bench of issue 15 (deny TCP/23, pass the rest, with the
 /// fragment and chain policy in front): every way of carrying TCP/23 is
 /// dropped, except later fragments, which carry no port and cannot be

@@ -1,7 +1,8 @@
 //! Code generation: a checked `ir::Spec` becomes a Rust type implementing
 //! `NetworkFunction`.
 //!
-//! The IR was validated before it got here, so nothing is re-checked: every
+//! The IR was validated before it got here, so nothing is re-checked: the
+//! frame is parsed once, only as deep as the spec reads (`depth`); every
 //! rule becomes a straight-line `if` over `Headers` getters, every action a
 //! call to a wire setter, every target a constant `Outputs`. Stages run in
 //! index order, which the checker made a topological order: each stage is a
@@ -11,6 +12,7 @@
 //! inlines into the loop. Generated code never contains `unsafe`.
 
 mod actions;
+mod depth;
 mod engines;
 
 pub use engines::LARGE;
@@ -19,7 +21,7 @@ mod shapes;
 pub mod spec_tests;
 mod tables;
 
-use crate::ir::{Decision, Field, Hole, Spec, Target, ENTRY};
+use crate::ir::{Decision, Hole, Spec, Target, ENTRY};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
@@ -80,12 +82,14 @@ pub fn generate(spec: &Spec) -> TokenStream {
     let engine_items = engines.iter().map(|e| &e.items);
     let static_bytes: usize = engines.iter().map(|e| e.static_bytes).sum();
     let loaded = loaded_tables(&engines);
-    // A function that only looks at the input port (a port forwarder)
-    // never pays for parsing headers.
-    let parse = if reads_headers(spec) {
-        quote! { let mut headers = ::nfc::runtime::Headers::parse(frame.data()); }
-    } else {
-        quote! {}
+    // Parse only as deep as the spec reads: a port forwarder not at all,
+    // an l2fwd only the Ethernet header (see `depth`).
+    let parse = match depth::of(spec) {
+        Some(depth) => {
+            let depth = depth::tokens(depth);
+            quote! { let mut headers = ::nfc::runtime::Headers::parse_to(frame.data(), #depth); }
+        }
+        None => quote! {},
     };
     let metadata = spec.metadata.iter().enumerate().map(|(index, meta)| {
         let name = fields::meta_variable(index);
@@ -192,22 +196,6 @@ fn loaded_tables(engines: &[&engines::Engine]) -> TokenStream {
             }
         }
     }
-}
-
-/// Whether any condition, key, copy or action touches a packet header.
-fn reads_headers(spec: &Spec) -> bool {
-    spec.stages.iter().any(|stage| {
-        let keys = stage.kind.key_fields().iter().any(|f| f.is_in_packet());
-        let decisions = stage.entries.iter().map(|e| &e.decision).chain(Some(&stage.default));
-        let acts = decisions
-            .into_iter()
-            .any(|d| d.actions.iter().any(|a| !matches!(a, crate::ir::Action::Set { field: Field::Meta(_), .. })));
-        let conditions = stage.entries.iter().any(|e| match &e.key {
-            crate::ir::EntryKey::Conditions(conditions) => conditions.iter().any(|c| c.field.is_in_packet()),
-            _ => false,
-        });
-        keys || acts || conditions
-    })
 }
 
 /// One stage as a labelled block; every stage but the entry runs only when
