@@ -90,7 +90,7 @@ class Plot:
 
 
 def nf_cost(rows, out):
-    variants = ["generated", "handwritten", "interpreter"]
+    variants = ["generated", "handwritten", "raw", "interpreter"]
     top = max(float(r[v]) for r in rows for v in variants)
     plot = Plot("NF cost: instructions per packet (callgrind, harness subtracted)", "spec", "instructions / packet")
     plot.frame(0, len(rows), 0, top * 1.1)

@@ -1,7 +1,8 @@
-//! Per-packet cost of a shipped spec: generated code or the reference
+//! Per-packet cost of a shipped spec: generated code, the same NF written by
+//! hand (with the packet views, or on raw bytes) or the reference
 //! interpreter, over the same packet mix held in memory.
 //!
-//! `nf_cost SPEC generated|handwritten|interpreter|empty PACKETS` processes PACKETS packets and
+//! `nf_cost SPEC generated|handwritten|raw|interpreter|empty PACKETS` processes PACKETS packets and
 //! prints ns/packet. Run under `valgrind --tool=callgrind` twice with
 //! different PACKETS (see `bench/nf-cost`) to get instructions per packet
 //! without start-up costs.
@@ -9,7 +10,7 @@
 use nfc_compiler::interp::Interpreter;
 use nfc_compiler::ir::Spec;
 use nfc_compiler::testpkt;
-use nfc_examples::{handwritten, specs};
+use nfc_examples::{handwritten, handwritten_raw, specs};
 use nfc_runtime::{Frame, NetworkFunction};
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -36,7 +37,9 @@ fn run<N: NetworkFunction>(mut nf: N, mix: &[(u8, Vec<u8>)], packets: usize) -> 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let [_, name, variant, packets] = args.as_slice() else {
-        eprintln!("usage: nf_cost SPEC generated|handwritten|interpreter|empty PACKETS (SPEC: nop, l2fwd, router, firewall, vlan)");
+        eprintln!(
+            "usage: nf_cost SPEC generated|handwritten|raw|interpreter|empty PACKETS (SPEC: nop, l2fwd, router, firewall, vlan)"
+        );
         return ExitCode::FAILURE;
     };
     let Ok(packets) = packets.parse::<usize>() else {
@@ -67,9 +70,14 @@ fn main() -> ExitCode {
         ("router", "handwritten") => run(handwritten::Router::default(), &mix, packets),
         ("firewall", "handwritten") => run(handwritten::Firewall::default(), &mix, packets),
         ("vlan", "handwritten") => run(handwritten::Vlan::default(), &mix, packets),
+        ("nop", "raw") => run(handwritten_raw::Nop::default(), &mix, packets),
+        ("l2fwd", "raw") => run(handwritten_raw::L2fwd::default(), &mix, packets),
+        ("router", "raw") => run(handwritten_raw::Router::default(), &mix, packets),
+        ("firewall", "raw") => run(handwritten_raw::Firewall::default(), &mix, packets),
+        ("vlan", "raw") => run(handwritten_raw::Vlan::default(), &mix, packets),
         _ => {
             eprintln!(
-                "nf_cost: found `{name} {variant}`, expected a shipped spec and generated|handwritten|interpreter"
+                "nf_cost: found `{name} {variant}`, expected a shipped spec and generated|handwritten|raw|interpreter|empty"
             );
             return ExitCode::FAILURE;
         }
