@@ -4,9 +4,10 @@
 //! /proc/self/pagemap (see `crate::env`); for the software model it is zeroed
 //! heap memory that poses at a chosen "physical" address. Either way the
 //! driver and the device share it through the same API:
-//! - descriptors and head write-back words as atomics (`words`), so both sides
-//!   can touch them at once without a data race;
-//! - packet buffers, handed out once as `PacketBuffers`, which the driver
+//! - descriptors and head write-back words as atomics (`words`, or typed and
+//!   checked once as `Shared`, e.g. a whole ring), so both sides can touch
+//!   them at once without a data race;
+//! - packet buffers, handed out once as `BufferRing`s, which the driver
 //!   reads and writes only while the device has handed them over (DD set) —
 //!   the descriptor protocol is what keeps the two sides apart;
 //! - byte copies by physical address for the device side (`device_read`,
@@ -124,12 +125,34 @@ impl DmaMemory {
         unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(offset) as *const AtomicU64, count) }
     }
 
-    /// Hands out `count` packet buffers of `size` bytes starting at `offset`.
-    /// Only one `PacketBuffers` can ever be taken from one `DmaMemory`.
-    pub fn take_buffers(self: &Arc<Self>, offset: usize, size: usize, count: usize) -> PacketBuffers {
-        assert!(offset + size * count <= self.len, "packet buffers out of range");
+    /// A `T` at `offset` (aligned for `T`), which driver and device share:
+    /// checked once here, then reached with no check at all.
+    pub fn shared<T: DeviceShared>(self: &Arc<Self>, offset: usize) -> Shared<T> {
+        assert!(offset.is_multiple_of(std::mem::align_of::<T>()), "shared DMA value misaligned");
+        assert!(offset + std::mem::size_of::<T>() <= self.len, "shared DMA value out of range");
+        // SAFETY: in bounds (checked above), so not null.
+        let value = unsafe { NonNull::new_unchecked(self.base.as_ptr().add(offset).cast::<T>()) };
+        Shared { _memory: Arc::clone(self), value }
+    }
+
+    /// Hands out `rings` rings of `BUFFER_RING` packet buffers of `SIZE`
+    /// bytes each, starting at `offset`. Only one set can ever be taken from
+    /// one `DmaMemory`, so each buffer has one driver-side owner.
+    pub fn take_buffer_rings<const SIZE: usize>(
+        self: &Arc<Self>,
+        offset: usize,
+        rings: usize,
+    ) -> Vec<BufferRing<SIZE>> {
+        assert!(offset + SIZE * BUFFER_RING * rings <= self.len, "packet buffers out of range");
         assert!(!self.buffers_taken.swap(true, Ordering::AcqRel), "packet buffers already taken");
-        PacketBuffers { memory: Arc::clone(self), offset, size, count }
+        (0..rings)
+            .map(|ring| {
+                let offset = offset + ring * SIZE * BUFFER_RING;
+                // SAFETY: in bounds (checked above), so not null.
+                let base = unsafe { NonNull::new_unchecked(self.base.as_ptr().add(offset).cast::<[u8; SIZE]>()) };
+                BufferRing { _memory: Arc::clone(self), base, phys: self.phys_addr(offset) }
+            })
+            .collect()
     }
 
     /// Device side: copies `out.len()` bytes from physical address `phys`.
@@ -161,43 +184,79 @@ impl Drop for DmaMemory {
     }
 }
 
-/// The packet buffers of one DMA memory, owned by the driver.
-pub struct PacketBuffers {
-    memory: Arc<DmaMemory>,
-    offset: usize,
-    size: usize,
-    count: usize,
+/// Types the driver and the device may both reach at once: built of atomics
+/// only, so shared references to them are sound while the device writes,
+/// and every bit pattern is a value.
+///
+/// # Safety
+/// Implement only for types made of atomics, with no padding.
+pub unsafe trait DeviceShared: Sync {}
+
+// SAFETY: an atomic; any bit pattern is a u64.
+unsafe impl DeviceShared for AtomicU64 {}
+// SAFETY: an array of such types has no padding and is made of atomics.
+unsafe impl<T: DeviceShared, const N: usize> DeviceShared for [T; N] {}
+
+/// A `T` in DMA memory that driver and device share (a descriptor ring, a
+/// head write-back word), kept alive with the memory. Reaching it costs a
+/// pointer load: bounds and alignment were checked when it was made.
+pub struct Shared<T> {
+    _memory: Arc<DmaMemory>,
+    value: NonNull<T>,
 }
 
-impl PacketBuffers {
-    #[inline]
-    pub fn count(&self) -> usize {
-        self.count
-    }
+// SAFETY: `T: DeviceShared` is Sync (atomics), and the memory stays alive
+// through the Arc; the handle itself is just an address.
+unsafe impl<T: DeviceShared> Send for Shared<T> {}
+// SAFETY: as for Send: only `&T` is ever handed out.
+unsafe impl<T: DeviceShared> Sync for Shared<T> {}
 
-    #[inline]
-    pub fn size(&self) -> usize {
-        self.size
-    }
+impl<T: DeviceShared> std::ops::Deref for Shared<T> {
+    type Target = T;
 
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: in bounds and aligned (checked in `DmaMemory::shared`),
+        // alive while `_memory` is, and made of atomics, so a shared
+        // reference is sound however the device writes it.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+/// Packet buffers per receive ring: one per descriptor of a 256-entry ring,
+/// so a `u8` index always names one.
+pub const BUFFER_RING: usize = 256;
+
+/// `BUFFER_RING` packet buffers of `SIZE` bytes, owned by the driver: it
+/// reads and writes buffer `i` only while the device has handed it over
+/// (its receive descriptor has DD set) and until it gives it back.
+pub struct BufferRing<const SIZE: usize> {
+    _memory: Arc<DmaMemory>,
+    base: NonNull<[u8; SIZE]>,
+    phys: u64,
+}
+
+// SAFETY: the one owner of these buffers (`take_buffer_rings` hands each
+// out once); the memory stays alive through the Arc.
+unsafe impl<const SIZE: usize> Send for BufferRing<SIZE> {}
+
+impl<const SIZE: usize> BufferRing<SIZE> {
     /// Device-visible address of buffer `index`.
     #[inline]
-    pub fn phys_addr(&self, index: usize) -> u64 {
-        self.memory.phys_addr(self.offset + index * self.size)
+    pub fn phys_addr(&self, index: u8) -> u64 {
+        self.phys + u64::from(index) * SIZE as u64
     }
 
     /// Buffer `index`, for the driver to read and rewrite. Call it only for a
-    /// buffer the device has handed over (its receive descriptor has DD set)
-    /// and not yet been given back.
-    #[inline]
-    pub fn get_mut(&mut self, index: usize) -> &mut [u8] {
-        assert!(index < self.count, "packet buffer index out of range");
-        // SAFETY: in bounds; `&mut self` makes this the only driver-side
-        // reference, and the device does not touch a buffer it handed over
-        // until the driver gives it back by moving the receive tail past it.
-        unsafe {
-            std::slice::from_raw_parts_mut(self.memory.base.as_ptr().add(self.offset + index * self.size), self.size)
-        }
+    /// buffer the device has handed over and not yet been given back.
+    #[inline(always)]
+    pub fn get_mut(&mut self, index: u8) -> &mut [u8; SIZE] {
+        // SAFETY: `index` < 256 = BUFFER_RING, in bounds; `&mut self` makes
+        // this the only driver-side reference to the buffer, and the device
+        // does not touch a buffer it handed over until the driver gives it
+        // back by moving the receive tail past it (the other buffers, which
+        // the device may be writing, are not covered by the reference).
+        unsafe { &mut *self.base.as_ptr().add(usize::from(index)) }
     }
 }
 
@@ -218,15 +277,26 @@ mod tests {
 
     #[test]
     fn buffers_see_device_writes_and_are_taken_once() {
-        let mem = Arc::new(DmaMemory::simulated(4096, 0x20_0000));
-        let mut bufs = mem.take_buffers(2048, 1024, 2);
-        assert_eq!(bufs.phys_addr(1), 0x20_0000 + 2048 + 1024);
-        mem.device_write(bufs.phys_addr(1), b"hello").unwrap();
-        assert_eq!(&bufs.get_mut(1)[..5], b"hello");
+        let mem = Arc::new(DmaMemory::simulated(4096 + 2 * 256 * 64, 0x20_0000));
+        let mut rings = mem.take_buffer_rings::<64>(4096, 2);
+        assert_eq!(rings[1].phys_addr(3), 0x20_0000 + 4096 + 256 * 64 + 3 * 64);
+        mem.device_write(rings[1].phys_addr(255), b"hello").unwrap();
+        assert_eq!(&rings[1].get_mut(255)[..5], b"hello");
         let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            mem.take_buffers(0, 8, 1);
+            mem.take_buffer_rings::<8>(0, 1);
         }));
         assert!(again.is_err());
+    }
+
+    #[test]
+    fn shared_values_are_checked_once_and_see_the_device() {
+        let mem = Arc::new(DmaMemory::simulated(64, 0x8000));
+        let words: Shared<[AtomicU64; 2]> = mem.shared(16);
+        mem.device_write(0x8018, &7u64.to_le_bytes()).unwrap();
+        assert_eq!(words[1].load(Ordering::Acquire), 7);
+        let out_of_range =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| mem.shared::<[AtomicU64; 8]>(8).len()));
+        assert!(out_of_range.is_err());
     }
 
     #[test]

@@ -140,7 +140,9 @@ pub fn generate(spec: &Spec) -> TokenStream {
         }
 
         impl ::nfc::runtime::NetworkFunction for #ty {
-            #[inline]
+            // Always inlined into the driver's loop, so the per-packet path
+            // is one function (CI checks the binary: .ci/loop-shape).
+            #[inline(always)]
             #[allow(unused_mut, unused_variables, unused_assignments, unused_labels, unreachable_code, clippy::all)]
             fn process(
                 &mut self,

@@ -186,10 +186,11 @@ impl<R: RegisterAccess> Device<R> {
         self.regs.write(RDBAL.at(0), ring as u32);
         self.regs.write(RDBAH.at(0), (ring >> 32) as u32);
         self.regs.write(RDLEN.at(0), count * super::descriptor::DESCRIPTOR_BYTES as u32);
-        // 8.2.3.8.7: buffer size in KiB, advanced one-buffer descriptors, and
-        // drop when the ring is full rather than back-pressure the packet buffer.
+        // 8.2.3.8.7: buffer size in KiB, legacy descriptors (7.1.5: the
+        // write-back keeps the buffer address), and drop when the ring is
+        // full rather than back-pressure the packet buffer.
         let mut srrctl = srrctl::BSIZEPACKET.set(0, (buffer_size / 1024) as u32);
-        srrctl = srrctl::DESCTYPE.set(srrctl, 0b001);
+        srrctl = srrctl::DESCTYPE.set(srrctl, srrctl::DESCTYPE_LEGACY);
         srrctl |= srrctl::DROP_EN.mask();
         self.regs.write(SRRCTL.at(0), srrctl);
         // 4.6.7 / 8.2.3.11.1: bit 12 is reserved and must be 0, but resets to 1.

@@ -13,8 +13,8 @@ mod error;
 mod init;
 mod pipeline;
 
-pub use agent::{FLUSH_PERIOD, RECYCLE_PERIOD, RING_SIZE};
-pub use descriptor::BUFFER_SIZE;
+pub use agent::{FLUSH_PERIOD, RECYCLE_PERIOD};
+pub use descriptor::{BUFFER_SIZE, RING_SIZE};
 pub use error::DriverError;
 pub use init::{Device, Timeouts};
 pub use pipeline::{Pipeline, VANISH_CHECK_PERIOD};

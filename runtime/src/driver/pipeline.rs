@@ -1,12 +1,12 @@
 //! All ports and their agents, as a `Backend`.
 
-use super::agent::{Agent, Layout, RING_SIZE};
-use super::descriptor::{BUFFER_SIZE, DESCRIPTOR_BYTES};
+use super::agent::{Agent, Layout};
+use super::descriptor::{Ring, BUFFER_SIZE, DESCRIPTOR_BYTES, RING_SIZE};
 use super::error::DriverError;
 use super::init::Device;
 use crate::backend::{Backend, BackendError, PortStats};
 use crate::clock::Clock;
-use crate::dma::{DmaMemory, PacketBuffers};
+use crate::dma::DmaMemory;
 use crate::nf::{NetworkFunction, PortId, MAX_PORTS};
 use crate::regs::RegisterAccess;
 use crate::regs::*;
@@ -15,16 +15,22 @@ use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
 pub struct Pipeline<R: RegisterAccess> {
+    /// First field: dropped (and stopped) before the memory the agents hold.
     devices: Vec<Device<R>>,
-    memory: Arc<DmaMemory>,
-    buffers: PacketBuffers,
     agents: Vec<Agent>,
-    stats: Vec<PortStats>,
-    /// Missed-packet counts read so far (the registers clear on read).
-    missed: Vec<Cell<u64>>,
+    /// Counters read from the devices so far (they clear on read).
+    counted: Vec<DeviceCounts>,
     clock: Clock,
     /// Polls that found nothing, for the vanished-device check.
     idle_polls: u32,
+}
+
+/// What one port's statistics registers said, summed over every read.
+#[derive(Default)]
+struct DeviceCounts {
+    missed: Cell<u64>,
+    transmitted: Cell<u64>,
+    transmitted_octets: Cell<u64>,
 }
 
 /// Idle polls between two checks for a device that left the bus: a few
@@ -34,9 +40,23 @@ pub const VANISH_CHECK_PERIOD: u32 = 1024;
 const RING_BYTES: usize = RING_SIZE * DESCRIPTOR_BYTES;
 /// Ring bases must be 128-byte aligned (8.2.3.8.1); buffers get a page.
 const ALIGN: usize = 4096;
+/// The 4-byte CRC the device adds to every frame (HLREG0.TXCRCEN) and
+/// counts in GOTC.
+const CRC_BYTES: u64 = 4;
 
+/// One receive ring per port, which is also its agent's transmit ring to
+/// port 0, and one transmit ring per agent to every other port.
 fn rings_bytes(ports: usize) -> usize {
-    (ports + ports * ports) * RING_BYTES
+    (ports + ports * (ports - 1)) * RING_BYTES
+}
+
+/// Where agent `input`'s transmit ring to `output` lives.
+fn tx_ring(ports: usize, input: usize, output: usize) -> usize {
+    if output == 0 {
+        input * RING_BYTES
+    } else {
+        (ports + input * (ports - 1) + output - 1) * RING_BYTES
+    }
 }
 
 /// Each transmit head gets a cache line of its own: the 82599 ignores a
@@ -70,55 +90,50 @@ impl<R: RegisterAccess> Pipeline<R> {
             )));
         }
         let write_back = rings_bytes(ports);
-        let buffers = memory.take_buffers(write_back + write_back_bytes(ports), BUFFER_SIZE, ports * RING_SIZE);
         let mut pipeline = Pipeline {
-            missed: (0..ports).map(|_| Cell::new(0)).collect(),
+            counted: (0..ports).map(|_| DeviceCounts::default()).collect(),
             clock: Clock::start(),
             idle_polls: 0,
-            stats: vec![PortStats::default(); ports],
             devices,
-            memory,
-            buffers,
             agents: Vec::with_capacity(ports),
         };
         // On an error the pipeline is dropped, which stops every device
         // before the DMA memory goes.
-        pipeline.start(write_back)?;
+        pipeline.start(&memory, write_back)?;
         Ok(pipeline)
     }
 
-    fn start(&mut self, write_back: usize) -> Result<(), DriverError> {
+    fn start(&mut self, memory: &Arc<DmaMemory>, write_back: usize) -> Result<(), DriverError> {
         let ports = self.devices.len();
-        let memory = &self.memory;
-        for input in 0..ports {
-            let layout = Layout {
-                rx_ring: input * RING_BYTES,
-                tx_rings: (0..ports).map(|output| (ports + input * ports + output) * RING_BYTES).collect(),
-                head_write_back: (0..ports).map(|output| write_back + (input * ports + output) * HEAD_SLOT).collect(),
-                first_buffer: input * RING_SIZE,
-            };
+        let buffers = memory.take_buffer_rings::<BUFFER_SIZE>(write_back + write_back_bytes(ports), ports);
+        for (input, buffers) in buffers.into_iter().enumerate() {
+            let tx: Vec<_> = (0..ports).map(|output| memory.shared::<Ring>(tx_ring(ports, input, output))).collect();
             // Descriptor i of every ring points at buffer i, for ever.
-            for index in 0..RING_SIZE {
-                let phys = self.buffers.phys_addr(layout.first_buffer + index);
-                let rx = memory.words(layout.rx_ring + index * DESCRIPTOR_BYTES, 2);
-                rx[0].store(phys, Ordering::Relaxed);
-                rx[1].store(0, Ordering::Relaxed);
-                for &ring in &layout.tx_rings {
-                    let tx = memory.words(ring + index * DESCRIPTOR_BYTES, 2);
-                    tx[0].store(phys, Ordering::Relaxed);
-                    tx[1].store(0, Ordering::Relaxed);
+            for ring in &tx {
+                for (index, descriptor) in ring.iter().enumerate() {
+                    descriptor[0].store(buffers.phys_addr(index as u8), Ordering::Relaxed);
+                    descriptor[1].store(0, Ordering::Relaxed);
                 }
             }
+            let head_slot = |output: usize| write_back + (input * ports + output) * HEAD_SLOT;
             for (output, device) in self.devices.iter().enumerate() {
-                let ring = memory.phys_addr(layout.tx_rings[output]);
-                let head = memory.phys_addr(layout.head_write_back[output]);
+                let ring = memory.phys_addr(tx_ring(ports, input, output));
+                let head = memory.phys_addr(head_slot(output));
                 device.enable_tx_queue(input as u32, ring, RING_SIZE as u32, head)?;
             }
-            self.agents.push(Agent::new(input as PortId, layout));
+            let layout = Layout {
+                rx: memory.shared::<Ring>(tx_ring(ports, input, 0)),
+                others: tx.into_iter().skip(1).collect(),
+                heads: (0..ports).map(|output| memory.shared(head_slot(output))).collect(),
+                buffers,
+            };
+            // The device gets all but one descriptor (RDT == RDH means empty).
+            self.agents.push(Agent::new(input as PortId, layout, (RING_SIZE - 1) as u8));
         }
         // Receive last, so nothing arrives before every ring is ready.
-        for (agent, device) in self.agents.iter().zip(&self.devices) {
-            device.enable_rx_queue(memory.phys_addr(agent.layout.rx_ring), RING_SIZE as u32, BUFFER_SIZE)?;
+        for input in 0..ports {
+            let ring = memory.phys_addr(tx_ring(ports, input, 0));
+            self.devices[input].enable_rx_queue(ring, RING_SIZE as u32, BUFFER_SIZE)?;
         }
         Ok(())
     }
@@ -151,9 +166,14 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
             nf.set_time(self.clock.now_ns());
         }
         let mut total = 0;
-        for agent in &mut self.agents {
+        for (agent, own) in self.agents.iter_mut().zip(&self.devices) {
             let input = u32::from(agent.input);
-            let (count, rx_tail) = agent.poll(&self.memory, &mut self.buffers, nf, &mut self.stats);
+            // The loop unrolled for the common port counts (two and three).
+            let (count, rx_tail) = match agent.others() {
+                1 => agent.poll::<N, 1>(nf),
+                2 => agent.poll::<N, 2>(nf),
+                _ => agent.poll::<N, 0>(nf),
+            };
             // The descriptor writes must reach memory before the tail writes
             // that hand them to the device. On x86 stores are not reordered
             // with each other, but without a fence the compiler may sink the
@@ -166,7 +186,7 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
                 }
             }
             if let Some(tail) = rx_tail {
-                self.devices[input as usize].regs.write(RDT.at(0), tail);
+                own.regs.write(RDT.at(0), tail);
             }
             total += count;
         }
@@ -191,17 +211,35 @@ impl<R: RegisterAccess> Backend for Pipeline<R> {
         self.stop().map_err(|error| BackendError(format!("stopping the 82599s: {error}")))
     }
 
+    /// Received frames and bytes and NF drops are the agents' (counted per
+    /// burst); transmitted frames and bytes and missed frames are the
+    /// devices' statistics registers (8.2.3.23), read here: GPTC, GOTC (the
+    /// octets on the wire less the CRC, so a frame shorter than 60 bytes
+    /// counts as padded to 60), and MPC (packet buffer full) plus QPRDC
+    /// (ring full, with SRRCTL.DROP_EN: not counted in MPC).
     fn stats(&self) -> Vec<PortStats> {
-        let mut stats = self.stats.clone();
-        for (port, device) in self.devices.iter().enumerate() {
-            // Packet-buffer overflow (MPC), and with SRRCTL.DROP_EN the
-            // frames dropped because the ring was full (QPRDC, not in MPC).
-            let missed: u64 = (0..MPC.count).map(|n| u64::from(device.regs.read(MPC.at(n)))).sum::<u64>()
-                + u64::from(device.regs.read(QPRDC.at(0)));
-            self.missed[port].set(self.missed[port].get() + missed);
-            stats[port].missed = self.missed[port].get();
-        }
-        stats
+        self.agents
+            .iter()
+            .zip(&self.devices)
+            .zip(&self.counted)
+            .map(|((agent, device), counted)| {
+                let read = |reg| u64::from(device.regs.read(reg));
+                let add = |cell: &Cell<u64>, value: u64| cell.set(cell.get() + value);
+                add(&counted.missed, (0..MPC.count).map(|n| read(MPC.at(n))).sum::<u64>() + read(QPRDC.at(0)));
+                let transmitted = read(GPTC);
+                add(&counted.transmitted, transmitted);
+                let octets = read(GOTCL) + (read(GOTCH) << 32);
+                add(&counted.transmitted_octets, octets.saturating_sub(CRC_BYTES * transmitted));
+                PortStats {
+                    rx_packets: agent.received,
+                    rx_bytes: agent.received_bytes,
+                    tx_packets: counted.transmitted.get(),
+                    tx_bytes: counted.transmitted_octets.get(),
+                    nf_dropped: agent.dropped,
+                    missed: counted.missed.get(),
+                }
+            })
+            .collect()
     }
 }
 

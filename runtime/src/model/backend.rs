@@ -109,7 +109,8 @@ impl Wire {
     }
 
     fn exhausted(&self, model: &Model) -> bool {
-        self.remaining.iter().all(|r| *r == Some(0)) && (0..self.remaining.len()).all(|p| model.pending(p) == 0)
+        self.remaining.iter().all(|r| *r == Some(0))
+            && (0..self.remaining.len()).all(|p| model.pending(p) == 0 && !model.transmit_pending(p))
     }
 }
 
@@ -310,7 +311,9 @@ impl Backend for ModelBackend {
             Some((_, _, exhausted)) => exhausted.load(Ordering::Acquire),
             None => self.wire.exhausted(&self.model),
         };
-        self.idle && exhausted
+        // The device thread's flag can predate the driver's last burst:
+        // also nothing may wait to be sent.
+        self.idle && exhausted && (0..self.model.ports()).all(|port| !self.model.transmit_pending(port))
     }
 }
 

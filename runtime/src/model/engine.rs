@@ -5,15 +5,25 @@ use crate::dma::DmaMemory;
 use crate::regs::*;
 use std::sync::atomic::Ordering;
 
-// Descriptor bits, as the datasheet defines them (7.1.6.2, 7.2.3.2.4); the
-// model keeps its own copy so that it checks the driver, not itself.
-const RX_DD: u64 = 1;
-const RX_EOP: u64 = 1 << 1;
-const TX_DTYP_MASK: u64 = 0xf << 20;
-const TX_DTYP_DATA: u64 = 0b0011 << 20;
-const TX_DEXT: u64 = 1 << 29;
+// Legacy descriptor bits, as the datasheet defines them (7.1.5, 7.2.3.2.2);
+// the model keeps its own copy so that it checks the driver, not itself.
+/// Receive write-back, second word: Length at bits 0..16, Status at 32..40
+/// (DD, EOP); the first word, the buffer address, is left as it was.
+const RX_DD: u64 = 1 << 32;
+const RX_EOP: u64 = 1 << 33;
+/// Transmit, second word: Length bits 0..16, CSO 16..24, CMD 24..32, STA
+/// 32..36, CSS 40..48, VLAN 48..64.
+const TX_LENGTH: u64 = 0xffff;
 const TX_EOP: u64 = 1 << 24;
+const TX_IFCS: u64 = 1 << 25;
 const TX_RS: u64 = 1 << 27;
+/// DEXT set means an advanced descriptor, which the model does not implement.
+const TX_DEXT: u64 = 1 << 29;
+/// Everything else the driver could ask for: CSO, IC (26), VLE (30), STA, CSS, VLAN.
+const TX_UNMODELLED: u64 = !(TX_LENGTH | TX_EOP | TX_IFCS | TX_RS | TX_DEXT);
+/// Shortest frame on the wire without CRC; shorter ones are padded (HLREG0.TXPADEN).
+const MIN_FRAME: u64 = 60;
+const CRC: u64 = 4;
 
 fn descriptor<'m>(
     state: &mut PortState,
@@ -77,8 +87,7 @@ pub(super) fn receive(state: &mut PortState, memory: Option<&DmaMemory>) {
             return;
         }
         // Write-back format: RSS/checksum fields (zero here), then status and length.
-        words[0].store(0, Ordering::Relaxed);
-        words[1].store(RX_DD | RX_EOP | (frame_len as u64) << 32, Ordering::Release);
+        words[1].store(RX_DD | RX_EOP | frame_len as u64, Ordering::Release);
         if let Some(clock) = &state.clock {
             clock.received(state.port, head);
         }
@@ -138,10 +147,14 @@ pub(super) fn transmit(state: &mut PortState, memory: Option<&DmaMemory>) {
         while head != tail {
             let Some(words) = descriptor(state, memory, ring, head) else { return };
             let (buffer, command) = (words[0].load(Ordering::Acquire), words[1].load(Ordering::Acquire));
-            if command & TX_DEXT == 0 || command & TX_DTYP_MASK != TX_DTYP_DATA || command & TX_EOP == 0 {
-                state.violations.push(format!("transmit descriptor {head} of queue {queue} is not a one-buffer advanced data descriptor: {command:#x}"));
+            if command & TX_DEXT != 0 || command & TX_UNMODELLED != 0 || command & TX_EOP == 0 {
+                state.violations.push(format!("transmit descriptor {head} of queue {queue} is not a one-buffer legacy descriptor with no offload (7.2.3.2.2): {command:#x}"));
             }
-            let length = (command & 0xffff) as usize;
+            let length = (command & TX_LENGTH) as usize;
+            if length > 0 && command & TX_IFCS == 0 && hlreg0::TXPADEN.is_set(state.get(HLREG0.offset)) {
+                // 7.2.3.2.2: with padding on, the device must insert the FCS.
+                state.violations.push(format!("transmit descriptor {head} of queue {queue} without IFCS while HLREG0.TXPADEN pads short frames (7.2.3.2.2)"));
+            }
             if length > 0 {
                 // The frame goes out of the device: read it (into a stack
                 // buffer, so a long run allocates nothing), keep a copy
@@ -158,6 +171,7 @@ pub(super) fn transmit(state: &mut PortState, memory: Option<&DmaMemory>) {
                     return;
                 }
                 state.good_transmitted += 1;
+                state.transmitted_octets += (length as u64).max(MIN_FRAME) + CRC;
                 state.transmitted_count += 1;
                 if state.config.record_transmitted {
                     state.transmitted.push(frame.to_vec());

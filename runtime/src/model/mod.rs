@@ -158,6 +158,12 @@ impl Model {
         self.port(port).status_reads
     }
 
+    /// Whether any enabled transmit queue of `port` has descriptors between
+    /// its head and tail, not sent yet.
+    pub fn transmit_pending(&self, port: usize) -> bool {
+        self.port(port).transmit_pending()
+    }
+
     /// What the driver did that the datasheet forbids, on every port.
     pub fn violations(&self) -> Vec<String> {
         (0..self.ports.len())

@@ -38,6 +38,8 @@ pub(super) struct PortState {
     pub violations: Vec<String>,
     pub good_received: u32,
     pub good_transmitted: u32,
+    /// Octets of good frames transmitted, CRC and padding included (GOTC).
+    pub transmitted_octets: u64,
     /// Frames missed because the packet buffer was full (MPC[0]).
     pub missed: u32,
     /// Frames dropped because receive queue 0 had no free descriptor while
@@ -91,6 +93,7 @@ impl PortState {
             violations: Vec::new(),
             good_received: 0,
             good_transmitted: 0,
+            transmitted_octets: 0,
             missed: 0,
             dropped_no_descriptor: 0,
             received: Vec::new(),
@@ -183,6 +186,17 @@ impl PortState {
         match offset {
             o if o == GPRC.offset => clear_on_read(&mut self.good_received),
             o if o == GPTC.offset => clear_on_read(&mut self.good_transmitted),
+            // GOTC is 36 bits in two registers, each clearing its part on read.
+            o if o == GOTCL.offset => {
+                let low = self.transmitted_octets as u32;
+                self.transmitted_octets &= !u64::from(u32::MAX);
+                low
+            }
+            o if o == GOTCH.offset => {
+                let high = (self.transmitted_octets >> 32) as u32;
+                self.transmitted_octets &= u64::from(u32::MAX);
+                high
+            }
             o if o == MPC.at(0).offset => clear_on_read(&mut self.missed),
             o if o == QPRDC.at(0).offset => clear_on_read(&mut self.dropped_no_descriptor),
             o if o == CTRL.offset && self.resetting.is_some() => ctrl::RST.mask(),
@@ -232,6 +246,12 @@ impl PortState {
             return self.set(offset, autoc::RESTART_AN.set(value, 0));
         }
         if rx_queue(offset, RXDCTL) && rxdctl::ENABLE.is_set(value) {
+            let kind = srrctl::DESCTYPE.get(self.get(SRRCTL.at(0).offset));
+            if kind != srrctl::DESCTYPE_LEGACY {
+                self.violation(format!(
+                    "receive queue 0 enabled with SRRCTL.DESCTYPE = {kind:03b}: the model implements legacy descriptors (000b, 7.1.5) only"
+                ));
+            }
             if dca_rxctrl::RESERVED_12.is_set(self.get(DCA_RXCTRL.at(0).offset)) {
                 self.violation("receive queue 0 enabled with DCA_RXCTRL[0] bit 12 set: it is reserved and must be 0 (8.2.3.11.1, 4.6.7)".into());
             }
@@ -349,6 +369,14 @@ impl PortState {
             ));
         }
         memory
+    }
+
+    /// Whether an enabled transmit queue has descriptors not sent yet.
+    pub fn transmit_pending(&self) -> bool {
+        (0..TXDCTL.count).any(|q| {
+            txdctl::ENABLE.is_set(self.get(TXDCTL.at(q).offset))
+                && self.get(TDH.at(q).offset) != self.get(TDT.at(q).offset)
+        })
     }
 
     /// Descriptors of receive queue 0 the device may still fill (RDH up to RDT).

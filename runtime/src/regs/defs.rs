@@ -98,6 +98,7 @@ pub mod srrctl {
     pub const BSIZEPACKET: Field = Field::bits("SRRCTL.BSIZEPACKET", 0, 5);
     /// Descriptor type: 000b legacy, 001b advanced one-buffer.
     pub const DESCTYPE: Field = Field::bits("SRRCTL.DESCTYPE", 25, 3);
+    pub const DESCTYPE_LEGACY: u32 = 0b000;
     /// Drop packets when no descriptor is available instead of filling the packet buffer.
     pub const DROP_EN: Field = Field::bit("SRRCTL.DROP_EN", 28);
 }

@@ -176,24 +176,30 @@ pub fn walk(first: u8, payload: &[u8]) -> Chain {
             _ => payload.get(at + 1).map(|&units| (usize::from(units) + 1) * 8),
         };
         count += 1;
-        let within = |len: &usize| count <= MAX_EXT_HEADERS && at + len <= MAX_EXT_BYTES && at + len <= payload.len();
-        let Some(len) = len.filter(within) else { return bad(chain) };
+        let within = |len: &usize| count <= MAX_EXT_HEADERS && at + len <= MAX_EXT_BYTES;
+        // Every extension header is at least 8 bytes; the pattern takes the
+        // bytes read below without an index that could panic.
+        let header = len.filter(within).and_then(|len| payload.get(at..at + len));
+        let Some(&[next_byte, _, offset_high, offset_low, ..]) = header else { return bad(chain) };
+        let len = header.map_or(0, <[u8]>::len);
         // Order and repeats (RFC 8200 §4.1).
         let r = rank(next, highest >= 2);
         if r < highest || (next == next_header::HOP_BY_HOP && count > 1) {
             chain.flags |= ext::UNSEQ;
         }
         highest = highest.max(r);
-        seen[usize::from(r)] += 1;
-        if seen[usize::from(r)] > 1 {
-            chain.flags |= ext::UNREP;
+        if let Some(times) = seen.get_mut(usize::from(r)) {
+            *times += 1;
+            if *times > 1 {
+                chain.flags |= ext::UNREP;
+            }
         }
-        next = payload[at];
+        next = next_byte;
         match flag {
-            // Segments Left is byte 3; the header is at least 8 bytes.
-            ext::ROUTE if payload[at + 3] != 0 => chain.destination_not_final = true,
+            // Segments Left is byte 3.
+            ext::ROUTE if offset_low != 0 => chain.destination_not_final = true,
             ext::FRAG => {
-                let offset = u16::from_be_bytes([payload[at + 2], payload[at + 3]]) >> 3;
+                let offset = u16::from_be_bytes([offset_high, offset_low]) >> 3;
                 if offset != 0 {
                     // The walk stops at a later fragment, but the header it
                     // names is known and flagged as at the chain's end.
