@@ -10,7 +10,8 @@
 //! The command line picks where packets come from: 82599s (`--pci`, one per
 //! port), Linux interfaces (`--iface`, one per port), capture files
 //! (`--pcap-in`/`--pcap-out`), or by default the software 82599 model with
-//! generated traffic. The chosen backend's loop is monomorphised over the
+//! generated traffic (`model::generator`) or a replayed capture
+//! (`--model-traffic`, `model::replay`). The chosen backend's loop is monomorphised over the
 //! network function; choosing it is one `match` here. While running, one
 //! stats line per second; on SIGINT/SIGTERM (or end of input) a final
 //! summary with every rule counter, and exit 0. Every failure is one
@@ -22,7 +23,8 @@ use crate::driver::{Device, Pipeline};
 use crate::env::{self, Mmio, PciDevice};
 use crate::interface::{InterfaceBackend, SocketChoice};
 use crate::json_report::JsonReport;
-use crate::model::{ModelBackend, ModelFault, TrafficConfig};
+use crate::model::generator::MixEntry;
+use crate::model::{replay, ModelBackend, ModelFault, TrafficConfig};
 use crate::nf::NetworkFunction;
 use crate::table_files::TableFiles;
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -56,12 +58,21 @@ struct Options {
     /// The entries of a table loaded at run time (`load = "runtime"` in the spec), read at start and on SIGHUP.
     #[arg(long, value_name = "NAME=FILE")]
     table: Vec<String>,
-    /// Software model: frames generated per port.
+    /// Software model: frames offered per port (generated, or replayed from --model-traffic and cycled).
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     packets: u64,
-    /// Software model: frame sizes in bytes without CRC (cycled), e.g. 60,590,1514.
+    /// Software model: generated frame sizes in bytes without CRC (cycled), e.g. 60,590,1514.
     #[arg(long, value_name = "BYTES", value_delimiter = ',', default_value = "60")]
     frame_size: Vec<usize>,
+    /// Software model: generated protocols, each PROTO[:WEIGHT] (weight 1-100, default 1), cycled per size:
+    /// udp, tcp, icmp (echo request), arp (request), udp6, tcp6, icmp6 (echo request). Default: udp.
+    #[arg(long, value_name = "PROTO[:WEIGHT]", value_delimiter = ',', value_parser = MixEntry::parse,
+          conflicts_with_all = ["pci", "iface", "pcap_in"])]
+    model_mix: Vec<MixEntry>,
+    /// Software model: replay a pcap or pcapng file's frames (cycled, timestamps ignored) instead of generated
+    /// ones; FILE alone on every port, PORT=FILE on one port (which wins); a port without a file gets nothing.
+    #[arg(long, value_name = "[PORT=]FILE", conflicts_with_all = ["pci", "iface", "pcap_in", "model_mix", "frame_size"])]
+    model_traffic: Vec<String>,
     /// Stop after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     duration: Option<f64>,
@@ -149,7 +160,8 @@ pub fn command(name: &str, ports: &[&str], program: &str) -> clap::Command {
     };
     let about = format!(
         "Runs the network function `{name}` ({ports}) on one backend:\n  \
-         (default)               the software 82599 model, generated traffic (--packets, --frame-size)\n  \
+         (default)               the software 82599 model: generated traffic (--packets, --frame-size, --model-mix)\n\
+         \x20                         or a capture replayed on it (--model-traffic [PORT=]FILE)\n  \
          --pci ADDR per port     82599 NICs (root, hugepages)\n  \
          --iface NAME per port   Linux interfaces: AF_XDP where possible, else AF_PACKET (root; --iface-socket)\n  \
          --pcap-in PORT=FILE     capture files: pcap or pcapng in, pcap out (--pcap-out PORT=FILE)"
@@ -195,20 +207,32 @@ fn run<N: NetworkFunction>(name: &str, ports: &[&str], nf: &mut N, options: &Opt
         FaultOption::LinkNeverUp => ModelFault::LinkNeverUp,
         FaultOption::Vanish => ModelFault::VanishAfter(100_000),
     });
+    // Captures are read whole before the model starts: a bad one stops here.
+    let replay = match options.model_traffic.is_empty() {
+        true => None,
+        false => Some(replay::load_replay(&options.model_traffic, ports)?),
+    };
+    let source = match &replay {
+        Some(_) => {
+            format!("the software 82599 model, replaying {}", replay::describe(&options.model_traffic, ports))
+        }
+        None => "the software 82599 model".to_owned(),
+    };
     let traffic = TrafficConfig {
         ports: ports.len(),
         frame_sizes: options.frame_size.clone(),
+        mix: options.model_mix.clone(),
+        replay,
         packets_per_port: Some(options.packets),
         threaded: options.model_thread,
         fault,
-        rate_pps: None,
-        record_latency: false,
+        ..TrafficConfig::default()
     };
     let mut backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
     if !options.model_thread {
         backend.time_driver();
     }
-    run.drive(backend, nf, "the software 82599 model")
+    run.drive(backend, nf, &source)
 }
 
 /// Brings every 82599 up, in datasheet order (see `driver::init`).

@@ -210,9 +210,7 @@ fn threaded_model_backend_forwards_every_generated_frame() {
         frame_sizes: vec![60, 1514, 200],
         packets_per_port: Some(20_000),
         threaded: true,
-        fault: None,
-        rate_pps: None,
-        record_latency: false,
+        ..TrafficConfig::default()
     };
     let mut backend = ModelBackend::new(traffic).expect("init on the model");
     let mut nf = cross;

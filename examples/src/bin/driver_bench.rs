@@ -43,6 +43,7 @@ fn measure<N: NetworkFunction>(
         fault: None,
         rate_pps: rate_mpps.map(|r| r * 1e6 / ports as f64),
         record_latency: latency,
+        ..TrafficConfig::default()
     };
     let mut backend = ModelBackend::new(traffic).map_err(|e| e.to_string())?;
     if !threaded {

@@ -1,6 +1,7 @@
 //! The real driver pipeline on the software model, fed with generated
 //! traffic: the default backend of a deployment without a NIC.
 
+use super::generator::{generated_frames, MixEntry};
 use super::{Model, ModelConfig, ModelRegisters};
 use crate::backend::{Backend, BackendError, PortStats};
 use crate::dma::DmaMemory;
@@ -15,9 +16,16 @@ use std::thread::JoinHandle;
 #[derive(Clone, Debug)]
 pub struct TrafficConfig {
     pub ports: usize,
-    /// Frame sizes without the 4-byte CRC, used round robin (60 = 64-byte frames).
+    /// Generated frames' sizes without the 4-byte CRC, used round robin (60
+    /// = 64-byte frames); empty is 60.
     pub frame_sizes: Vec<usize>,
-    /// Frames injected per port; `None` runs until stopped.
+    /// Generated frames' protocols and weights (`generator`); empty is UDP.
+    pub mix: Vec<MixEntry>,
+    /// Instead of generated frames, each port's own frames (`replay`), in
+    /// port order; a port with none receives nothing.
+    pub replay: Option<Vec<Vec<Arc<[u8]>>>>,
+    /// Frames injected per port, cycling through its frames; `None` runs
+    /// until stopped.
     pub packets_per_port: Option<u64>,
     /// Run the model's wire and DMA engines in a thread of their own, as a
     /// real NIC runs beside the CPU (throughput runs); otherwise `poll`
@@ -30,6 +38,27 @@ pub struct TrafficConfig {
     pub rate_pps: Option<f64>,
     /// Measure receive-to-transmit latency (`Model::latencies`).
     pub record_latency: bool,
+    /// Keep a copy of every frame received and transmitted
+    /// (`Model::received`, `Model::transmitted`): tests.
+    pub record_frames: bool,
+}
+
+impl Default for TrafficConfig {
+    /// Two ports, 60-byte UDP frames until stopped, the model in line.
+    fn default() -> TrafficConfig {
+        TrafficConfig {
+            ports: 2,
+            frame_sizes: vec![60],
+            mix: Vec::new(),
+            replay: None,
+            packets_per_port: None,
+            threaded: false,
+            fault: None,
+            rate_pps: None,
+            record_latency: false,
+            record_frames: false,
+        }
+    }
 }
 
 /// Faults of the modelled 82599 a whole deployment can be run against.
@@ -67,11 +96,13 @@ pub struct ModelBackend {
     device: Option<(JoinHandle<()>, Arc<AtomicBool>, Arc<AtomicBool>)>,
 }
 
-/// The traffic generator on the far side of every port's wire.
+/// The traffic source on the far side of every port's wire.
 struct Wire {
-    frames: Vec<Arc<[u8]>>,
+    /// Each port's frames, offered in turn and cycled; built at start, so
+    /// offering one is a reference count, not an allocation.
+    frames: Vec<Vec<Arc<[u8]>>>,
     remaining: Vec<Option<u64>>,
-    next_frame: usize,
+    next_frame: Vec<usize>,
     /// Frames port 0 takes before it vanishes, if it is to.
     vanish_after: Option<u64>,
     /// Pacing: frames per second per port, from `started`.
@@ -92,7 +123,7 @@ impl Wire {
             // Unpaced, the generator sends as fast as the driver takes frames,
             // never into a full ring; paced, the ring may fill and drop.
             let fit_ring = self.rate_pps.is_none();
-            let offered = model.offer(port, &self.frames, &mut self.next_frame, budget, BURST, fit_ring);
+            let offered = model.offer(port, &self.frames[port], &mut self.next_frame[port], budget, BURST, fit_ring);
             if let Some(left) = &mut self.remaining[port] {
                 *left -= offered as u64;
             }
@@ -119,7 +150,7 @@ impl ModelBackend {
         let memory =
             Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(traffic.ports), SIMULATED_PHYS));
         let config = ModelConfig {
-            record_transmitted: false,
+            record_transmitted: traffic.record_frames,
             reset_never_completes: traffic.fault == Some(ModelFault::ResetNeverCompletes),
             link_never_up: traffic.fault == Some(ModelFault::LinkNeverUp),
             record_latency: traffic.record_latency,
@@ -128,11 +159,26 @@ impl ModelBackend {
         let model = Model::new(traffic.ports, &memory, config);
         let devices = (0..traffic.ports).map(|p| Device::init(model.registers(p))).collect::<Result<Vec<_>, _>>()?;
         let pipeline = Pipeline::new(devices, memory)?;
-        let sizes = if traffic.frame_sizes.is_empty() { vec![60] } else { traffic.frame_sizes.clone() };
+        let mut frames = match traffic.replay {
+            Some(frames) => frames,
+            None => {
+                let generated: Vec<Arc<[u8]>> =
+                    generated_frames(&traffic.mix, &traffic.frame_sizes).into_iter().map(Arc::from).collect();
+                vec![generated; traffic.ports]
+            }
+        };
+        frames.resize(traffic.ports, Vec::new());
+        // A port without frames is offered none, whatever the count.
+        let remaining = (0..traffic.ports)
+            .map(|port| match frames.get(port) {
+                Some(frames) if !frames.is_empty() => traffic.packets_per_port,
+                _ => Some(0),
+            })
+            .collect();
         let wire = Wire {
-            frames: sizes.iter().map(|&size| Arc::from(udp_frame(size))).collect(),
-            remaining: vec![traffic.packets_per_port; traffic.ports],
-            next_frame: 0,
+            frames,
+            remaining,
+            next_frame: vec![0; traffic.ports],
             vanish_after: match traffic.fault {
                 Some(ModelFault::VanishAfter(frames)) => Some(frames),
                 _ => None,
@@ -162,7 +208,7 @@ impl ModelBackend {
                     Wire {
                         frames: vec![],
                         remaining: vec![],
-                        next_frame: 0,
+                        next_frame: vec![],
                         vanish_after: None,
                         rate_pps: None,
                         started: std::time::Instant::now(),
@@ -199,8 +245,10 @@ impl ModelBackend {
     }
 }
 
-/// A UDP/IPv4 frame of `size` bytes (at least 42) with valid checksums,
-/// 10.0.0.1:1024 to 10.0.0.2:80: the model's default traffic.
+/// A UDP/IPv4 frame of `size` bytes (at least 42), a valid IPv4 checksum,
+/// 10.0.0.1:1024 to 10.0.0.2:80, no UDP checksum (zero, RFC 768): a frame
+/// for tests. The model's traffic comes from `generator` (the same frame,
+/// checksummed) or a replayed capture.
 pub fn udp_frame(size: usize) -> Vec<u8> {
     let size = size.clamp(42, 1514);
     let mut frame = vec![0u8; size];

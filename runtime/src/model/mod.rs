@@ -10,8 +10,10 @@
 mod backend;
 mod engine;
 mod fake;
+pub mod generator;
 mod latency;
 mod registers;
+pub mod replay;
 
 pub use backend::{udp_frame, ModelBackend, ModelFault, TrafficConfig};
 pub use fake::{FakeDevice, PlainRegisters};
