@@ -4,6 +4,7 @@
 
 mod check;
 mod new_crate;
+mod test_packets;
 
 use clap::{Parser, Subcommand};
 use nfc_compiler::diag::Diagnostic;
@@ -65,6 +66,15 @@ enum Command {
         /// Options of the deployment binary: a backend and its ports.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         options: Vec<std::ffi::OsString>,
+    },
+    /// Write a spec's test packets as captures, DIR/PORT.pcap for each port
+    /// a test case sends into, to replay them on the software model
+    /// (`--model-traffic PORT=DIR/PORT.pcap`) or anywhere captures are read.
+    Packets {
+        spec: PathBuf,
+        /// The directory to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Print a synthetic spec at scale (for benchmarks and build-time tests).
     Synth {
@@ -169,6 +179,29 @@ fn main() -> ExitCode {
                 &program,
                 options,
             )
+        }
+        Command::Packets { spec, out } => {
+            let Some(checked) = load(&spec) else { return ExitCode::FAILURE };
+            match test_packets::write(&checked, &out) {
+                Ok(written) => {
+                    let mut replay = Vec::new();
+                    for capture in &written {
+                        println!(
+                            "{}: {} test packet(s) into port {}",
+                            capture.path.display(),
+                            capture.packets,
+                            capture.port
+                        );
+                        replay.push(format!("--model-traffic {}={}", capture.port, capture.path.display()));
+                    }
+                    println!("replay them on the model with: {}", replay.join(" "));
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("nfc packets: {error}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Synth { kind, size, seed } => {
             print!(

@@ -306,3 +306,71 @@ fn new_refuses_a_broken_spec_or_a_bad_checkout_and_leaves_nothing() {
     assert!(!ok);
     assert!(stderr.contains("found crate name `9lives`"), "{stderr}");
 }
+
+/// `nfc packets` writes each port's test packets; replayed on the model,
+/// the interpreter sends and drops per port what the spec's cases expect,
+/// each case counted as often as its capture is cycled.
+#[test]
+fn a_specs_test_packets_replayed_on_the_model_go_where_its_cases_expect() {
+    for name in ["router", "firewall", "core_router", "vlan"] {
+        let spec_path = format!("nf-specs/{name}.toml");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let spec = nfc_compiler::compile_file(&root.join(&spec_path)).expect("shipped specs compile").spec;
+        let dir = TempDir::new(&format!("packets-{name}"));
+        let out = dir.0.display().to_string();
+        let (ok, stdout, stderr) = nfc(&["packets", &spec_path, "--out", &out]);
+        assert!(ok, "{stderr}");
+        let ports = spec.ports.len();
+        let cases_into = |port: usize| spec.tests.iter().filter(|c| usize::from(c.in_port) == port).count();
+        // Every port's captures cycle a whole number of times.
+        let cycle: usize = (0..ports).map(cases_into).filter(|&n| n > 0).product();
+        let mut replay = Vec::new();
+        for (port, definition) in spec.ports.iter().enumerate() {
+            let path = dir.0.join(format!("{}.pcap", definition.name));
+            if cases_into(port) == 0 {
+                assert!(!path.exists(), "{name}: no case sends into {}", definition.name);
+                continue;
+            }
+            let line = format!("{}: {} test packet(s) into port {}", path.display(), cases_into(port), definition.name);
+            assert!(stdout.contains(&line), "{name}: {line} in {stdout}");
+            replay.push(format!("--model-traffic={}={}", definition.name, path.display()));
+        }
+        let packets = format!("--packets={cycle}");
+        let mut args = vec!["run", &spec_path, "--stats", "json", "--quiet", &packets];
+        args.extend(replay.iter().map(String::as_str));
+        let (ok, stdout, stderr) = nfc(&args);
+        assert!(ok, "{name}: {stderr}");
+        let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        let (mut tx, mut dropped) = (vec![0u64; ports], vec![0u64; ports]);
+        for case in &spec.tests {
+            let port = usize::from(case.in_port);
+            let repeats = (cycle / cases_into(port)) as u64;
+            if case.expect_outputs == 0 {
+                dropped[port] += repeats;
+            }
+            for (out, sent) in tx.iter_mut().enumerate() {
+                if case.expect_outputs & (1 << out) != 0 {
+                    *sent += repeats;
+                }
+            }
+        }
+        for port in 0..ports {
+            let line = &summary["ports"][port];
+            assert_eq!(line["tx_packets"].as_u64(), Some(tx[port]), "{name} port {port}: {summary}");
+            assert_eq!(line["nf_dropped"].as_u64(), Some(dropped[port]), "{name} port {port}: {summary}");
+            let rx = if cases_into(port) > 0 { cycle as u64 } else { 0 };
+            assert_eq!(line["rx_packets"].as_u64(), Some(rx), "{name} port {port}: {summary}");
+        }
+    }
+}
+
+#[test]
+fn packets_of_a_spec_without_test_cases_is_one_clear_error() {
+    let dir = TempDir::new("packets-none");
+    let spec = dir.0.join("bare.toml");
+    std::fs::write(&spec, "name = \"bare\"\nports = [\"a\", \"b\"]\n\n[default]\noutput = \"drop\"\n").unwrap();
+    let (spec, out) = (spec.display().to_string(), dir.0.join("out").display().to_string());
+    let (ok, _, stderr) = nfc(&["packets", &spec, "--out", &out]);
+    assert!(!ok);
+    assert_eq!(stderr.trim(), "nfc packets: bare has no [[test]] cases, so no test packets to write");
+}
