@@ -76,24 +76,31 @@ pub struct L2fwd {
     counters: [RuleCounter; 3],
 }
 
-impl NetworkFunction for L2fwd {
-    #[inline]
-    fn process(&mut self, input: PortId, frame: &mut Frame<'_>) -> Outputs {
-        let len = frame.len();
-        let (counter, dst, src, out) = match input {
-            0 => (0, [2, 0, 0, 0, 1, 1], [2, 0, 0, 0, 1, 0], 1),
-            1 => (1, [2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 0], 0),
-            _ => {
-                self.counters[2].record(len);
-                return Outputs::DROP;
-            }
-        };
-        self.counters[counter].record(len);
+impl L2fwd {
+    /// Counts the frame, writes the next hop's MACs into a frame long enough
+    /// to have an Ethernet header, and sends it out of `out`.
+    #[inline(always)]
+    fn forward(&mut self, counter: usize, frame: &mut Frame<'_>, dst: [u8; 6], src: [u8; 6], out: PortId) -> Outputs {
+        self.counters[counter].record(frame.len());
         if let Some(header) = frame.data_mut().first_chunk_mut::<ETH_LEN>() {
             header[..6].copy_from_slice(&dst);
             header[6..12].copy_from_slice(&src);
         }
         Outputs::port(out)
+    }
+}
+
+impl NetworkFunction for L2fwd {
+    #[inline]
+    fn process(&mut self, input: PortId, frame: &mut Frame<'_>) -> Outputs {
+        match input {
+            0 => self.forward(0, frame, [2, 0, 0, 0, 1, 1], [2, 0, 0, 0, 1, 0], 1),
+            1 => self.forward(1, frame, [2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 0], 0),
+            _ => {
+                self.counters[2].record(frame.len());
+                Outputs::DROP
+            }
+        }
     }
     crate::handwritten::counters!("p0_to_p1", "p1_to_p0", "default");
 }

@@ -280,14 +280,14 @@ impl Headers {
         }
     }
 
+    /// `end` is the header's end even when the frame is too short for it
+    /// (`layers` then says there is no Ethernet, and nothing is read or
+    /// written): a constant, so the setters' bound check folds into the one
+    /// length check.
     #[inline]
     fn parse_ethernet(data: &[u8]) -> Headers {
-        let mut headers = Headers { depth: ParseDepth::Ethernet, ..Headers::default() };
-        if data.len() >= ETH_LEN {
-            headers.layers = ETH;
-            headers.end = ETH_LEN as u16;
-        }
-        headers
+        let layers = if data.len() >= ETH_LEN { ETH } else { 0 };
+        Headers { layers, end: ETH_LEN as u16, depth: ParseDepth::Ethernet, ..Headers::default() }
     }
 
     /// The tags and the IP header, and layer 4 when `LAYER4`. Always
