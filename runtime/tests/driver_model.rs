@@ -5,11 +5,12 @@ use nfc_runtime::dma::DmaMemory;
 use nfc_runtime::driver::{Device, DriverError, Pipeline, Timeouts, RING_SIZE, VANISH_CHECK_PERIOD};
 use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
 use nfc_runtime::regs::{
-    autoc, ctrl, dca_rxctrl, dca_txctrl, fcrth, rxctrl, rxdctl, status, tdwbal, txdctl, RegisterAccess, AUTOC, CTRL,
-    DCA_RXCTRL, DCA_TXCTRL, FCRTH, MPC, QPRDC, RDBAH, RDBAL, RDLEN, RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDWBAH,
-    TDWBAL, TXDCTL,
+    autoc, ctrl, dca_rxctrl, dca_txctrl, fcrth, rxctrl, rxdctl, srrctl, status, tdwbal, txdctl, RegisterAccess, AUTOC,
+    CTRL, DCA_RXCTRL, DCA_TXCTRL, FCRTH, MPC, QPRDC, RDBAH, RDBAL, RDLEN, RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDBAH,
+    TDBAL, TDWBAH, TDWBAL, TXDCTL,
 };
 use nfc_runtime::{Frame, Outputs, PortId};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -525,4 +526,58 @@ fn reset_waits_for_master_disable_and_the_reset_delay() {
     assert!(violations[1].contains("wait about 1 ms"), "{violations:?}");
     std::thread::sleep(Duration::from_millis(2));
     assert!(!ctrl::RST.is_set(regs.read(CTRL)), "done after the datasheet's delay");
+}
+
+/// The driver's layout: legacy descriptors (7.1.5, 7.2.3.2.2), the one
+/// format in which the device leaves the buffer address of a receive
+/// descriptor alone, so the receive ring can be a transmit ring and nothing
+/// is re-armed. The model implements that format only: enabling receive
+/// with another SRRCTL.DESCTYPE is a violation.
+#[test]
+fn the_model_refuses_receive_with_advanced_descriptors() {
+    let (model, _pipeline) = setup(1, ModelConfig::default());
+    let regs = model.registers(0);
+    regs.write(RXDCTL.at(0), 0);
+    regs.write(SRRCTL.at(0), srrctl::DESCTYPE.set(regs.read(SRRCTL.at(0)), 0b001));
+    regs.write(RXDCTL.at(0), rxdctl::ENABLE.mask());
+    let violations = model.violations();
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert!(violations[0].contains("SRRCTL.DESCTYPE = 001"), "{violations:?}");
+}
+
+/// Port 0's frame, crossed to port 1, with its transmit descriptor's command
+/// word changed by `tamper` after the driver wrote it and before the model
+/// sends it; returns the violations.
+fn transmit_tampered(tamper: impl Fn(u64) -> u64) -> Vec<String> {
+    let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(2), PHYS));
+    let model = Model::new(2, &memory, ModelConfig::default());
+    let devices = (0..2).map(|p| Device::init_with(model.registers(p), quick()).expect("init")).collect();
+    let mut pipeline = Pipeline::new(devices, Arc::clone(&memory)).expect("pipeline");
+    assert!(model.inject(0, &frame(1, 0)));
+    model.step();
+    assert_eq!(pipeline.poll(&mut cross).expect("poll"), 1);
+    // Port 1's transmit queue 0 carries input 0's frames; descriptor 0.
+    let regs = model.registers(1);
+    let ring = u64::from(regs.read(TDBAL.at(0))) | u64::from(regs.read(TDBAH.at(0))) << 32;
+    let command = &memory.words(memory.offset_of(ring, 16).expect("ring in DMA memory"), 2)[1];
+    command.store(tamper(command.load(Ordering::Acquire)), Ordering::Release);
+    model.step();
+    model.violations()
+}
+
+/// The transmit side of the layout: a one-buffer legacy descriptor (DEXT 0,
+/// EOP) with no offload the model does not implement, and IFCS whenever
+/// HLREG0.TXPADEN pads short frames (7.2.3.2.2). The driver's descriptors
+/// pass (`transmit_tampered(identity)`); each change is caught.
+#[test]
+fn the_model_accepts_only_one_buffer_legacy_transmit_descriptors_with_ifcs() {
+    assert_eq!(transmit_tampered(|command| command), Vec::<String>::new());
+    let advanced = transmit_tampered(|command| command | 1 << 29);
+    assert!(advanced.iter().any(|v| v.contains("not a one-buffer legacy descriptor")), "{advanced:?}");
+    let no_eop = transmit_tampered(|command| command & !(1 << 24));
+    assert!(no_eop.iter().any(|v| v.contains("not a one-buffer legacy descriptor")), "{no_eop:?}");
+    let vlan_insert = transmit_tampered(|command| command | 1 << 30);
+    assert!(vlan_insert.iter().any(|v| v.contains("with no offload")), "{vlan_insert:?}");
+    let no_fcs = transmit_tampered(|command| command & !(1 << 25));
+    assert!(no_fcs.iter().any(|v| v.contains("without IFCS")), "{no_fcs:?}");
 }
