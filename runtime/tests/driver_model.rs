@@ -7,7 +7,7 @@ use nfc_runtime::model::{Model, ModelConfig, ModelRegisters};
 use nfc_runtime::regs::{
     autoc, ctrl, dca_rxctrl, dca_txctrl, fcrth, rxctrl, rxdctl, srrctl, status, tdwbal, txdctl, RegisterAccess, AUTOC,
     CTRL, DCA_RXCTRL, DCA_TXCTRL, FCRTH, MPC, QPRDC, RDBAH, RDBAL, RDLEN, RDT, RXCTRL, RXDCTL, SRRCTL, STATUS, TDBAH,
-    TDBAL, TDWBAH, TDWBAL, TXDCTL,
+    TDBAL, TDT, TDWBAH, TDWBAL, TXDCTL,
 };
 use nfc_runtime::{Frame, Outputs, PortId};
 use std::sync::atomic::Ordering;
@@ -580,4 +580,36 @@ fn the_model_accepts_only_one_buffer_legacy_transmit_descriptors_with_ifcs() {
     assert!(vlan_insert.iter().any(|v| v.contains("with no offload")), "{vlan_insert:?}");
     let no_fcs = transmit_tampered(|command| command & !(1 << 25));
     assert!(no_fcs.iter().any(|v| v.contains("without IFCS")), "{no_fcs:?}");
+}
+
+/// The model's rule for the shared buffers: the device must not receive into
+/// a buffer a transmit descriptor handed over (TDT) has yet to send from.
+/// Here descriptor 5 of port 0's receive ring, which is also its transmit
+/// queue 0, is queued for transmit while the device still owns it.
+#[test]
+fn the_model_reports_a_receive_into_a_buffer_still_queued_for_transmit() {
+    let memory = Arc::new(DmaMemory::simulated(Pipeline::<ModelRegisters>::dma_bytes(1), PHYS));
+    let model = Model::new(1, &memory, ModelConfig::default());
+    let device = Device::init_with(model.registers(0), quick()).expect("init");
+    let _pipeline = Pipeline::new(vec![device], Arc::clone(&memory)).expect("pipeline");
+    let regs = model.registers(0);
+    let ring = u64::from(regs.read(TDBAL.at(0))) | u64::from(regs.read(TDBAH.at(0))) << 32;
+    assert_eq!(ring, u64::from(regs.read(RDBAL.at(0))) | u64::from(regs.read(RDBAH.at(0))) << 32);
+    for index in 0..6u64 {
+        let words = memory.words(memory.offset_of(ring + index * 16, 16).expect("ring in DMA memory"), 2);
+        let length = if index == 5 { 60 } else { 0 };
+        words[1].store(length | 1 << 24 | 1 << 25, Ordering::Release);
+    }
+    regs.write(TDT.at(0), 6);
+    assert_eq!(model.violations(), Vec::<String>::new());
+    for seq in 0..6 {
+        assert!(model.inject(0, &frame(seq, 0)));
+    }
+    model.step();
+    let violations = model.violations();
+    assert!(
+        violations.iter().any(|v| v.contains("receive descriptor 5 handed to the device while its buffer")),
+        "{violations:#?}"
+    );
+    assert!(!violations.iter().any(|v| v.contains("receive descriptor 4 ")), "{violations:#?}");
 }

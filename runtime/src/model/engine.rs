@@ -81,6 +81,13 @@ pub(super) fn receive(state: &mut PortState, memory: Option<&DmaMemory>) {
             continue;
         }
         let buffer = words[0].load(Ordering::Acquire);
+        if state.queued.contains(buffer) {
+            // The driver gave the descriptor back (RDT) before every transmit
+            // ring naming its buffer had sent it: the frame is overwritten.
+            state.violations.push(format!(
+                "receive descriptor {head} handed to the device while its buffer {buffer:#x} is still queued for transmit: the frame not yet sent is overwritten (7.1.9, 7.2.3.5)"
+            ));
+        }
         let frame = state.wire.pop_front().expect("peeked");
         if memory.device_write(buffer, &frame).is_err() {
             state.violations.push(format!("receive buffer {buffer:#x} outside DMA memory"));
@@ -182,6 +189,9 @@ pub(super) fn transmit(state: &mut PortState, memory: Option<&DmaMemory>) {
                 }
             }
             head = (head + 1) % count;
+            if let Some(Some(buffer)) = state.queued_here[queue as usize].pop_front() {
+                state.queued.release([buffer]);
+            }
             let address = write_back & !u64::from(HEAD_WRITE_BACK_CONTROL_BITS);
             // A misaligned address (a violation when it was programmed) is
             // ignored, as the card does: the head is never written back.

@@ -12,6 +12,7 @@ mod engine;
 mod fake;
 pub mod generator;
 mod latency;
+mod queued;
 mod registers;
 pub mod replay;
 
@@ -63,9 +64,12 @@ pub struct Model {
 impl Model {
     pub fn new(ports: usize, memory: &Arc<DmaMemory>, config: ModelConfig) -> Arc<Model> {
         let clock = config.record_latency.then(|| Arc::new(latency::LatencyClock::new(ports)));
+        let queued = Arc::new(queued::QueuedBuffers::default());
         Arc::new(Model {
             memory: Arc::downgrade(memory),
-            ports: (0..ports).map(|port| Mutex::new(PortState::new(config, port, clock.clone()))).collect(),
+            ports: (0..ports)
+                .map(|port| Mutex::new(PortState::new(config, port, clock.clone(), Arc::clone(&queued))))
+                .collect(),
         })
     }
 

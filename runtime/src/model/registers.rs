@@ -2,10 +2,12 @@
 //! the rules the datasheet sets on the order of accesses.
 
 use super::latency::LatencyClock;
+use super::queued::QueuedBuffers;
 use super::ModelConfig;
 use crate::dma::DmaMemory;
 use crate::regs::*;
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,6 +57,11 @@ pub(super) struct PortState {
     pub relaxed_head_reported: Vec<bool>,
     /// DMA into released memory was reported.
     released_dma_reported: bool,
+    /// Buffers queued transmit descriptors name, on every port.
+    pub queued: Arc<QueuedBuffers>,
+    /// Per transmit queue, from its head: the buffer each descriptor handed
+    /// over (TDT) sends from, if it sends (length > 0).
+    pub queued_here: Vec<VecDeque<Option<u64>>>,
 }
 
 /// 8.2.3.1.1: a global reset takes about 1 ms, during which no register
@@ -75,11 +82,18 @@ fn rx_queue(offset: u32, array: crate::regs::RegisterArray) -> bool {
 }
 
 impl PortState {
-    pub fn new(config: ModelConfig, port: usize, clock: Option<Arc<LatencyClock>>) -> PortState {
+    pub fn new(
+        config: ModelConfig,
+        port: usize,
+        clock: Option<Arc<LatencyClock>>,
+        queued: Arc<QueuedBuffers>,
+    ) -> PortState {
         let mut state = PortState {
             config,
             port,
             clock,
+            queued,
+            queued_here: vec![VecDeque::new(); TDT.count as usize],
             latencies: Vec::new(),
             values: vec![0; REGISTER_SPACE / 4].into_boxed_slice(),
             resetting: None,
@@ -108,6 +122,9 @@ impl PortState {
 
     /// 8.2.3: values after a global reset that the driver looks at.
     fn load_reset_values(&mut self) {
+        // A reset forgets every transmit queue's descriptors.
+        let forgotten: Vec<_> = self.queued_here.iter_mut().flat_map(|queue| queue.drain(..).flatten()).collect();
+        self.queued.release(forgotten);
         self.values.fill(0);
         // The EEPROM auto-read and DMA init finish during reset (4.6.3).
         self.set(EEC.offset, eec::PRES.mask() | eec::AUTO_RD.mask());
@@ -261,6 +278,11 @@ impl PortState {
             }
         }
         if let Some(queue) = TXDCTL.index_of(offset) {
+            if !txdctl::ENABLE.is_set(value) {
+                // A disabled queue sends nothing more.
+                let forgotten: Vec<_> = self.queued_here[queue as usize].drain(..).flatten().collect();
+                self.queued.release(forgotten);
+            }
             if txdctl::ENABLE.is_set(value) {
                 let q = queue;
                 if let Err(why) = self.ring(memory, TDBAL.at(q).offset, TDBAH.at(q).offset, TDLEN.at(q).offset) {
@@ -319,6 +341,7 @@ impl PortState {
                 self.violation(format!("TDT {value} beyond transmit ring {queue}"));
                 return;
             }
+            self.queue_for_transmit(queue, value, memory);
         }
         if offset == RXCTRL.offset && rxctrl::RXEN.is_set(value) {
             for tc in 0..FCRTH.count {
@@ -369,6 +392,26 @@ impl PortState {
             ));
         }
         memory
+    }
+
+    /// The driver moved transmit queue `queue`'s tail to `tail`: record the
+    /// buffers of the descriptors it handed over.
+    fn queue_for_transmit(&mut self, queue: u32, tail: u32, memory: Option<&DmaMemory>) {
+        let Some(memory) = memory else { return };
+        let ring = u64::from(self.get(TDBAL.at(queue).offset)) | u64::from(self.get(TDBAH.at(queue).offset)) << 32;
+        let count = self.ring_count(TDLEN.at(queue).offset);
+        let mut index = self.get(TDT.at(queue).offset);
+        let mut buffers = Vec::new();
+        while index != tail {
+            let Some(offset) = memory.offset_of(ring + u64::from(index) * 16, 16) else { return };
+            let words = memory.words(offset, 2);
+            let sends = words[1].load(Ordering::Acquire) & 0xffff != 0;
+            let buffer = sends.then(|| words[0].load(Ordering::Acquire));
+            self.queued_here[queue as usize].push_back(buffer);
+            buffers.extend(buffer);
+            index = (index + 1) % count;
+        }
+        self.queued.queue(buffers);
     }
 
     /// Whether an enabled transmit queue has descriptors not sent yet.
