@@ -445,6 +445,14 @@ pub fn metadata(spec: &Spec) -> Vec<Finding> {
         for field in spec.stages[stage].kind.key_fields() {
             note_read(*field, &mut read);
         }
+        if let crate::ir::StageKind::Stateful(state) = &spec.stages[stage].kind {
+            for field in state.fields() {
+                note_read(field, &mut read);
+            }
+            if let Some(meta) = state.writes() {
+                written[usize::from(meta.index)] = true;
+            }
+        }
         for entry in &spec.stages[stage].entries {
             if let EntryKey::Conditions(conditions) = &entry.key {
                 for condition in conditions {

@@ -7,11 +7,90 @@
 //! without compiling it.
 
 use crate::codegen::counter_names;
-use crate::ir::{Action, Decision, Entry, EntryKey, Field, Spec, Stage, StageKind, Target, Test};
+use crate::ir::{Action, Decision, Entry, EntryKey, Field, Spec, Stage, StageKind, Stateful, Target, Test};
+use nfc_runtime::state::{
+    Balancer, BucketLimits, ConnTracker, Direction, ExternalRange, FlowKey, FlowTimeouts, Learned, LearningTable,
+    NatConfig, Napt, Pick, Policed, Policer, Translation, Verdict,
+};
 use nfc_runtime::{
     Frame, Headers, LoadedTable, NetworkFunction, Outputs, PortId, RuleCounter, TableBuilder, TtlOutcome,
 };
 use std::sync::Arc;
+
+/// Expired entries reclaimed per table each time the time is set.
+const EXPIRY_BUDGET: usize = 64;
+
+/// What a stateful stage keeps, built from its IR when the interpreter is.
+/// Keys are the interpreter's `u128` field values.
+enum State {
+    Stateless,
+    Learn(LearningTable<u128, PortId>),
+    Track(ConnTracker),
+    Nat(Napt),
+    Police(Policer<u128>),
+    Balance(Balancer),
+}
+
+fn timeouts(ns: [u64; 5]) -> FlowTimeouts {
+    FlowTimeouts { tcp_transitory_ns: ns[0], tcp_established_ns: ns[1], tcp_closing_ns: ns[2], udp_ns: ns[3], other_ns: ns[4] }
+}
+
+impl State {
+    fn new(kind: &StageKind, seed: u64) -> State {
+        let StageKind::Stateful(state) = kind else { return State::Stateless };
+        let checked = "the frontend checked the stage's settings";
+        match state {
+            Stateful::Learn { capacity, timeout_ns, .. } => {
+                State::Learn(LearningTable::new(*capacity as usize, *timeout_ns, seed).expect(checked))
+            }
+            Stateful::ConnTrack { capacity, timeouts_ns, .. } => {
+                State::Track(ConnTracker::new(*capacity as usize, timeouts(*timeouts_ns), seed).expect(checked))
+            }
+            Stateful::Nat { external, timeouts_ns, .. } => {
+                let external = external
+                    .iter()
+                    .map(|&(address, first_port, last_port)| ExternalRange { address, first_port, last_port })
+                    .collect();
+                State::Nat(Napt::new(&NatConfig { external, timeouts: timeouts(*timeouts_ns), seed }).expect(checked))
+            }
+            Stateful::Police { rate_bytes_per_s, burst_bytes, capacity, timeout_ns, .. } => {
+                let limits = BucketLimits::new(*rate_bytes_per_s, *burst_bytes).expect(checked);
+                State::Police(Policer::new(*capacity as usize, limits, *timeout_ns, seed).expect(checked))
+            }
+            Stateful::Balance { backends, capacity, timeout_ns, .. } => State::Balance(
+                Balancer::new(
+                    backends,
+                    nfc_runtime::state::DEFAULT_TABLE_SIZE,
+                    *capacity as usize,
+                    *timeout_ns,
+                    seed,
+                )
+                .expect(checked),
+            ),
+        }
+    }
+
+    fn expire(&mut self, now: u64) {
+        match self {
+            State::Stateless => {}
+            State::Learn(table) => {
+                table.expire(now, EXPIRY_BUDGET);
+            }
+            State::Track(tracker) => {
+                tracker.expire(now, EXPIRY_BUDGET);
+            }
+            State::Nat(nat) => {
+                nat.expire(now, EXPIRY_BUDGET);
+            }
+            State::Police(policer) => {
+                policer.expire(now, EXPIRY_BUDGET);
+            }
+            State::Balance(balancer) => {
+                balancer.expire(now, EXPIRY_BUDGET);
+            }
+        }
+    }
+}
 
 pub struct Interpreter {
     spec: Spec,
@@ -22,10 +101,21 @@ pub struct Interpreter {
     /// The stages loaded at run time, in loaded-table order, and their names.
     loaded: Vec<usize>,
     loaded_names: &'static [&'static str],
+    /// Per stage: what a stateful stage keeps.
+    states: Vec<State>,
+    now: u64,
 }
 
 impl Interpreter {
+    /// An interpreter whose stateful stages use seed 0: hash seeds and the
+    /// NAT's port order fixed (ports handed out in order), so runs repeat.
     pub fn new(spec: &Spec) -> Interpreter {
+        Interpreter::with_seed(spec, 0)
+    }
+
+    /// An interpreter whose stateful stages use `seed`, as generated code's
+    /// `with_seed`.
+    pub fn with_seed(spec: &Spec, seed: u64) -> Interpreter {
         // The trait hands out `&'static` names; an interpreter lives as long
         // as the program that runs a spec, so leaking them once is fine.
         let names: Vec<&'static str> =
@@ -34,7 +124,11 @@ impl Interpreter {
         let mut next = 0;
         for (index, stage) in spec.stages.iter().enumerate() {
             first_counter.push(next);
-            next += if index == crate::ir::ENTRY { stage.entries.len() + 1 } else { 2 };
+            next += match &stage.kind {
+                _ if index == crate::ir::ENTRY => stage.entries.len() + 1,
+                StageKind::Stateful(state) => state.counters().len(),
+                _ => 2,
+            };
         }
         let loaded: Vec<usize> = (0..spec.stages.len()).filter(|&i| spec.stages[i].loaded.is_some()).collect();
         let loaded_names: Vec<&'static str> =
@@ -46,6 +140,8 @@ impl Interpreter {
             first_counter,
             loaded,
             loaded_names: Box::leak(loaded_names.into_boxed_slice()),
+            states: spec.stages.iter().map(|stage| State::new(&stage.kind, seed)).collect(),
+            now: 0,
         }
     }
 }
@@ -215,6 +311,104 @@ fn search<'s>(stage: &'s Stage, packet: &Packet) -> Option<&'s Entry> {
             }
             best.map(|(entry, _)| entry)
         }
+        StageKind::Stateful(_) => unreachable!("stateful stages are not searched"),
+    }
+}
+
+/// What a stateful stage does with a packet: the counter (relative to the
+/// stage's first) of its result, and the outcome whose decision follows
+/// (`None`: the default). Learning events are counted here too.
+fn run_state(
+    state: &mut State,
+    kind: &Stateful,
+    packet: &mut Packet,
+    now: u64,
+    counters: &mut [RuleCounter],
+    arrival_len: usize,
+) -> (usize, Option<usize>) {
+    let input = packet.input;
+    let inside = |ports: u32| ports & (1 << input) != 0;
+    match (state, kind) {
+        (State::Learn(table), Stateful::Learn { learn, lookup, into, .. }) => {
+            if let Some(source) = packet.read(*learn) {
+                let event = match table.learn(source, input, now) {
+                    Learned::New => Some(3),
+                    Learned::Moved => Some(4),
+                    Learned::Full => Some(5),
+                    Learned::Refreshed => None,
+                };
+                if let Some(event) = event {
+                    counters[event].record(arrival_len);
+                }
+            }
+            match packet.read(*lookup).and_then(|destination| table.lookup(&destination, now)) {
+                Some(port) => {
+                    packet.metadata[usize::from(into.index)] = u128::from(port) & Field::Meta(*into).full_mask();
+                    if port == input {
+                        (1, Some(1))
+                    } else {
+                        (0, Some(0))
+                    }
+                }
+                None => (2, None),
+            }
+        }
+        (State::Track(tracker), Stateful::ConnTrack { inside: ports, .. }) => {
+            let direction = if inside(*ports) { Direction::Outbound } else { Direction::Inbound };
+            match tracker.track(&packet.headers, packet.frame.data(), direction, now) {
+                Verdict::Opened => (0, Some(0)),
+                Verdict::Tracked => (1, Some(0)),
+                Verdict::Closed => (2, Some(0)),
+                Verdict::Related => (3, Some(0)),
+                Verdict::Untracked => (4, Some(0)),
+                Verdict::Unsolicited => (5, None),
+                Verdict::Full => (6, None),
+                Verdict::Untrackable => (7, None),
+            }
+        }
+        (State::Nat(nat), Stateful::Nat { inside: ports, .. }) => {
+            let outbound = inside(*ports);
+            let translation = if outbound {
+                nat.outbound(&packet.headers, packet.frame.data_mut(), now)
+            } else {
+                nat.inbound(&packet.headers, packet.frame.data_mut(), now)
+            };
+            let direction = if outbound { 0 } else { 1 };
+            match translation {
+                Translation::Mapped { new: true, .. } if outbound => (0, Some(0)),
+                Translation::Mapped { .. } if outbound => (1, Some(0)),
+                Translation::Mapped { .. } => (2, Some(1)),
+                Translation::Related { .. } => (3, Some(direction)),
+                Translation::NoMapping => (4, None),
+                Translation::Full => (5, None),
+                Translation::Untranslatable => (6, None),
+                Translation::BadChecksum => (7, None),
+            }
+        }
+        (State::Police(policer), Stateful::Police { key, .. }) => match packet.read(*key) {
+            None => (4, None),
+            Some(value) => match policer.police(value, packet.frame.len(), now) {
+                Policed::Conform => (0, Some(0)),
+                Policed::New => (1, Some(0)),
+                Policed::Exceed => (2, None),
+                Policed::Full => (3, None),
+            },
+        },
+        (State::Balance(balancer), Stateful::Balance { backends, into, .. }) => {
+            let Some(key) = FlowKey::from_headers(&packet.headers, packet.frame.data()) else { return (5, None) };
+            let pick = balancer.pick(key, now);
+            if let Some(backend) = pick.backend() {
+                packet.metadata[usize::from(into.index)] = u128::from(backends[usize::from(backend)]);
+            }
+            match pick {
+                Pick::Affinity(_) => (0, Some(0)),
+                Pick::New(_) => (1, Some(0)),
+                Pick::Repicked(_) => (2, Some(0)),
+                Pick::NoAffinity(_) => (3, Some(0)),
+                Pick::NoBackend => (4, None),
+            }
+        }
+        _ => unreachable!("each stateful stage has its state"),
     }
 }
 
@@ -228,9 +422,15 @@ impl NetworkFunction for Interpreter {
         // Every goto leads to a later stage, so this ends within one pass.
         loop {
             let stage = &self.spec.stages[stage_index];
-            let entry = search(stage, &packet);
             let first = self.first_counter[stage_index];
-            let (counter, decision): (usize, &Decision) = match (entry, stage_index == crate::ir::ENTRY) {
+            let (counter, decision): (usize, &Decision) = if let StageKind::Stateful(kind) = &stage.kind {
+                let counters = &mut self.counters[first..];
+                let state = &mut self.states[stage_index];
+                let (result, outcome) = run_state(state, kind, &mut packet, self.now, counters, arrival_len);
+                (first + result, outcome.map_or(&stage.default, |i| &stage.entries[i].decision))
+            } else {
+                let entry = search(stage, &packet);
+                match (entry, stage_index == crate::ir::ENTRY) {
                 (Some(entry), true) => (
                     first + stage.entries.iter().position(|e| std::ptr::eq(e, entry)).expect("in the stage"),
                     &entry.decision,
@@ -238,6 +438,7 @@ impl NetworkFunction for Interpreter {
                 (None, true) => (first + stage.entries.len(), &stage.default),
                 (Some(entry), false) => (first, &entry.decision),
                 (None, false) => (first + 1, &stage.default),
+                }
             };
             self.counters[counter].record(arrival_len);
             if !packet.act(&decision.actions) {
@@ -264,6 +465,16 @@ impl NetworkFunction for Interpreter {
 
     fn counter_names(&self) -> &'static [&'static str] {
         self.names
+    }
+
+    /// Whatever the spec: a spec without stateful stages ignores the time.
+    const USES_TIME: bool = true;
+
+    fn set_time(&mut self, now_ns: u64) {
+        self.now = now_ns;
+        for state in &mut self.states {
+            state.expire(now_ns);
+        }
     }
 
     fn counters(&self) -> &[RuleCounter] {

@@ -35,6 +35,11 @@ impl Spec {
         &self.stages[ENTRY]
     }
 
+    /// Whether any stage keeps state, and so time.
+    pub fn uses_time(&self) -> bool {
+        self.stages.iter().any(|s| matches!(s.kind, StageKind::Stateful(_)))
+    }
+
     /// The tables, with their stage indices.
     pub fn tables(&self) -> impl Iterator<Item = (usize, &Stage)> {
         self.stages.iter().enumerate().skip(1)
@@ -353,6 +358,83 @@ pub enum StageKind {
     Exact { key: Vec<Field> },
     /// Longest-prefix match on an address field (ipv4/ipv6 src/dst).
     LongestPrefix { key: Field },
+    /// A stage that keeps state from packet to packet (`runtime::state`):
+    /// fixed capacity taken at start, idle expiry. Its entries are its
+    /// outcomes (`EntryKey::Outcome(i)`, one per `Stateful::outcomes`, in
+    /// that order); `default` takes every other result.
+    Stateful(Stateful),
+}
+
+/// What a stateful stage keeps and how it decides. Ports are bitmasks,
+/// times nanoseconds; the frontend checked every value against the
+/// runtime's limits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Stateful {
+    /// MAC learning (a bridge's filtering database): every packet teaches
+    /// `learn` -> its input port; then `lookup` is looked up and the port
+    /// found written to `into`. Outcomes `hit` (found, another port) and
+    /// `same_port`; the default takes a miss.
+    Learn { learn: Field, lookup: Field, into: MetaId, capacity: u32, timeout_ns: u64 },
+    /// Connection tracking: packets from `inside` ports open flows, packets
+    /// from the others pass only as replies (`ConnTracker`). Outcome `pass`.
+    ConnTrack { inside: u32, capacity: u32, timeouts_ns: [u64; 5] },
+    /// Source NAPT of IPv4 from `inside` ports to the `external` (address,
+    /// first port, last port) ranges (`Napt`). Outcomes `outbound` and
+    /// `inbound` (translated).
+    Nat { inside: u32, external: Vec<(u32, u16, u16)>, timeouts_ns: [u64; 5] },
+    /// A token bucket per value of `key` (`Policer`). Outcome `conform`.
+    Police { key: Field, rate_bytes_per_s: u64, burst_bytes: u64, capacity: u32, timeout_ns: u64 },
+    /// Maglev over `backends` with flow affinity (`Balancer`); the chosen
+    /// backend's value is written to `into`. Outcome `picked`.
+    Balance { backends: Vec<u64>, into: MetaId, capacity: u32, timeout_ns: u64 },
+}
+
+impl Stateful {
+    /// The outcomes a spec gives decisions to, in entry order.
+    pub fn outcomes(&self) -> &'static [&'static str] {
+        match self {
+            Stateful::Learn { .. } => &["hit", "same_port"],
+            Stateful::ConnTrack { .. } => &["pass"],
+            Stateful::Nat { .. } => &["outbound", "inbound"],
+            Stateful::Police { .. } => &["conform"],
+            Stateful::Balance { .. } => &["picked"],
+        }
+    }
+
+    /// The stage's counters (`<stage>/<name>`), one per result the state
+    /// can give: the packet is counted on exactly one of the results
+    /// before `learn/`, and a learning stage also counts what it learned.
+    pub fn counters(&self) -> &'static [&'static str] {
+        match self {
+            Stateful::Learn { .. } => &["hit", "same_port", "miss", "learn/new", "learn/moved", "learn/full"],
+            Stateful::ConnTrack { .. } => {
+                &["opened", "tracked", "closed", "related", "untracked", "unsolicited", "full", "untrackable"]
+            }
+            Stateful::Nat { .. } => {
+                &["outbound/new", "outbound", "inbound", "related", "no_mapping", "full", "untranslatable", "bad_checksum"]
+            }
+            Stateful::Police { .. } => &["conform", "new", "exceed", "full", "no_key"],
+            Stateful::Balance { .. } => &["affinity", "new", "repicked", "no_affinity", "no_backend", "untrackable"],
+        }
+    }
+
+    /// The fields the stage reads itself (besides the headers the runtime
+    /// reads for flows: every stateful stage needs the whole parse).
+    pub fn fields(&self) -> Vec<Field> {
+        match self {
+            Stateful::Learn { learn, lookup, .. } => vec![*learn, *lookup],
+            Stateful::Police { key, .. } => vec![*key],
+            Stateful::ConnTrack { .. } | Stateful::Nat { .. } | Stateful::Balance { .. } => Vec::new(),
+        }
+    }
+
+    /// The metadata field the stage writes, if any.
+    pub fn writes(&self) -> Option<MetaId> {
+        match self {
+            Stateful::Learn { into, .. } | Stateful::Balance { into, .. } => Some(*into),
+            _ => None,
+        }
+    }
 }
 
 impl StageKind {
@@ -361,6 +443,8 @@ impl StageKind {
         match self {
             StageKind::FirstMatch { key } | StageKind::Exact { key } => key,
             StageKind::LongestPrefix { key } => std::slice::from_ref(key),
+            // Not a table key: see `Stateful::fields`.
+            StageKind::Stateful(_) => &[],
         }
     }
 }
@@ -381,6 +465,8 @@ pub enum EntryKey {
     Exact(Vec<u128>),
     /// A prefix with its host bits zero (`LongestPrefix`).
     Prefix { value: u128, len: u8 },
+    /// Outcome `i` of a stateful stage (`Stateful::outcomes`).
+    Outcome(u8),
 }
 
 /// A table whose entries come from a file at run time (`--table NAME=FILE`):
@@ -430,6 +516,9 @@ pub struct TestCase {
     pub expect_outputs: u32,
     /// The packet expected on the outputs; `None` = unchanged.
     pub expect_packet: Option<TestPacket>,
+    /// When the packet arrives (nanoseconds since the first case); cases run
+    /// in order on one instance, so stateful stages see them as a sequence.
+    pub time_ns: u64,
 }
 
 /// A packet for a test case, described by fields and built by a packet library.

@@ -15,6 +15,8 @@ pub fn key_columns(kind: &StageKind, name_of: &impl Fn(Field) -> String) -> Vec<
         StageKind::LongestPrefix { .. } => Matching::Prefix,
         StageKind::Exact { .. } => Matching::Exact,
         StageKind::FirstMatch { .. } => Matching::Ternary,
+        // No key and no entries file (the frontend rejects one).
+        StageKind::Stateful(_) => Matching::Exact,
     };
     kind.key_fields().iter().map(|&f| (name_of(f), values::kind(f), matching)).collect()
 }
@@ -73,6 +75,7 @@ pub fn entries_from_file(
                     EntryKey::Prefix { value, len }
                 }
                 StageKind::Exact { .. } => EntryKey::Exact(entry.key.iter().map(|k| k.exact()).collect()),
+                StageKind::Stateful(_) => unreachable!("stateful stages take no entries file"),
                 StageKind::FirstMatch { .. } => EntryKey::Conditions(
                     fields
                         .iter()

@@ -31,6 +31,7 @@ pub fn run(spec: &Spec, nf: &mut impl NetworkFunction) -> Vec<Failure> {
                 packet: &packet,
                 expect_outputs: case.expect_outputs,
                 expect_packet: &expect_packet,
+                time_ns: case.time_ns,
             };
             test.check(nf).err().map(|reason| Failure { name: case.name.clone(), line: case.line, reason })
         })

@@ -39,6 +39,9 @@ pub mod specs {
     pub mod core_router {
         nfc::spec!("../nf-specs/core_router.toml");
     }
+    pub mod bridge {
+        nfc::spec!("../nf-specs/bridge.toml");
+    }
 }
 
 /// Test benches for hostile input (`examples/specs/`): `DenyTelnet`, the

@@ -38,6 +38,10 @@ pub struct SpecTest<'a> {
     pub expect_outputs: u32,
     /// The frame expected on those ports (the input when the case expects it unchanged).
     pub expect_packet: &'a [u8],
+    /// When the packet arrives, in nanoseconds (given to functions that
+    /// keep time, before the packet). Cases of one spec run in order on one
+    /// instance, so state carries from case to case.
+    pub time_ns: u64,
 }
 
 impl SpecTest<'_> {
@@ -46,6 +50,9 @@ impl SpecTest<'_> {
         let mut buffer = self.packet.to_vec();
         buffer.resize(self.packet.len() + HEADROOM, 0);
         let mut frame = Frame::new(&mut buffer, self.packet.len());
+        if N::USES_TIME {
+            nf.set_time(self.time_ns);
+        }
         let outputs = nf.process(self.in_port, &mut frame);
         if outputs.bits() != self.expect_outputs {
             return Err(format!(
@@ -311,6 +318,7 @@ mod tests {
             packet: &packet,
             expect_outputs: 0b10,
             expect_packet: &packet,
+            time_ns: 0,
         };
         let mut hairpin = |input: PortId, _: &mut Frame<'_>| Outputs::port(input);
         assert_eq!(case.check(&mut hairpin), Err("output: expected [b], got [a]".to_owned()));

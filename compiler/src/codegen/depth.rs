@@ -69,6 +69,8 @@ fn lookup(kind: &StageKind) -> Option<ParseDepth> {
     match kind {
         StageKind::FirstMatch { key } | StageKind::Exact { key } => key.iter().copied().filter_map(to_read).max(),
         StageKind::LongestPrefix { key } => to_read(*key),
+        // Flows, addresses and ports: the runtime's state reads them.
+        StageKind::Stateful(_) => Some(ParseDepth::Full),
     }
 }
 
@@ -76,7 +78,7 @@ fn lookup(kind: &StageKind) -> Option<ParseDepth> {
 fn entry_key(key: &EntryKey) -> Option<ParseDepth> {
     match key {
         EntryKey::Conditions(conditions) => conditions.iter().filter_map(|c| to_read(c.field)).max(),
-        EntryKey::Exact(_) | EntryKey::Prefix { .. } => None,
+        EntryKey::Exact(_) | EntryKey::Prefix { .. } | EntryKey::Outcome(_) => None,
     }
 }
 

@@ -37,7 +37,7 @@ use std::collections::HashMap;
 pub const LARGE: usize = 64;
 
 pub(super) fn is_large(stage: &Stage) -> bool {
-    stage.entries.len() > LARGE || stage.loaded.is_some()
+    !matches!(stage.kind, StageKind::Stateful(_)) && (stage.entries.len() > LARGE || stage.loaded.is_some())
 }
 
 /// What a large stage adds to the generated type: struct fields (with their
@@ -76,6 +76,7 @@ fn lookup_kind(stage: &Stage) -> Lookup {
         StageKind::LongestPrefix { key } => Lookup::Lpm6(*key),
         StageKind::Exact { key } if key.iter().map(|f| f.width()).sum::<u32>() <= 128 => Lookup::Exact(key.clone()),
         StageKind::Exact { key } | StageKind::FirstMatch { key } => Lookup::Classify(key.clone()),
+        StageKind::Stateful(_) => unreachable!("stateful stages are not tables (see `stateful`)"),
     }
 }
 
@@ -537,7 +538,7 @@ fn code(spec: &Spec, index: usize, dispatch: &Dispatch) -> TokenStream {
     if index == ENTRY {
         classify_rules(spec, dispatch)
     } else {
-        lookup(spec, index, super::table_hit_counter(spec, index), dispatch)
+        lookup(spec, index, super::first_counter(spec, index), dispatch)
     }
 }
 
@@ -588,6 +589,7 @@ fn field_matches(key: &[Field], entry: &EntryKey) -> Vec<FieldMatch> {
             })
             .collect(),
         EntryKey::Prefix { .. } => unreachable!("prefixes go to LPM engines"),
+        EntryKey::Outcome(_) => unreachable!("outcomes are not table entries"),
     }
 }
 

@@ -30,31 +30,56 @@ pub fn generate(spec: &Spec, file: &str) -> TokenStream {
     }
     let ty = Ident::new(&type_name(&spec.name), Span::call_site());
     let module = Ident::new(&format!("{}_spec_tests", snake_case(&spec.name)), Span::call_site());
-    let mut names: Vec<String> = Vec::new();
-    let tests = spec.tests.iter().map(|case| {
-        let function = Ident::new(&unique(&mut names, &case.name), Span::call_site());
+    let case = |case: &crate::ir::TestCase| {
         let (packet, expect_packet) = testcase::packets(case);
         let (packet, expect_packet) = (Literal::byte_string(&packet), Literal::byte_string(&expect_packet));
         let (name, line, in_port, expect_outputs) = (&case.name, case.line, case.in_port, case.expect_outputs);
-        let doc = format!("`{file}` line {line}: {name}");
+        let time_ns = case.time_ns;
         quote! {
-            #[doc = #doc]
-            #[test]
-            fn #function() {
-                ::nfc::runtime::spec_test::SpecTest {
-                    file: #file,
-                    line: #line,
-                    name: #name,
-                    ports: super::#ty::PORTS,
-                    in_port: #in_port,
-                    packet: #packet,
-                    expect_outputs: #expect_outputs,
-                    expect_packet: #expect_packet,
-                }
-                .assert_passes(&mut super::#ty::new());
+            ::nfc::runtime::spec_test::SpecTest {
+                file: #file,
+                line: #line,
+                name: #name,
+                ports: super::#ty::PORTS,
+                in_port: #in_port,
+                packet: #packet,
+                expect_outputs: #expect_outputs,
+                expect_packet: #expect_packet,
+                time_ns: #time_ns,
             }
         }
-    });
+    };
+    let tests: Vec<TokenStream> = if spec.uses_time() {
+        // State carries from case to case: one test runs them in order on
+        // one instance, with the seed that makes runs repeat.
+        let cases = spec.tests.iter().map(case);
+        let doc = format!("`{file}`: every case, in order, on one `{ty}` (its state carries over)");
+        vec![quote! {
+            #[doc = #doc]
+            #[test]
+            fn cases_in_order() {
+                let mut nf = super::#ty::with_seed(0);
+                #(#cases.assert_passes(&mut nf);)*
+            }
+        }]
+    } else {
+        let mut names: Vec<String> = Vec::new();
+        spec.tests
+            .iter()
+            .map(|test| {
+                let function = Ident::new(&unique(&mut names, &test.name), Span::call_site());
+                let doc = format!("`{file}` line {}: {}", test.line, test.name);
+                let case = case(test);
+                quote! {
+                    #[doc = #doc]
+                    #[test]
+                    fn #function() {
+                        #case.assert_passes(&mut super::#ty::new());
+                    }
+                }
+            })
+            .collect()
+    };
     let doc = format!("The `[[test]]` cases of `{file}`, run against `{ty}` by `cargo test`.");
     quote! {
         #[doc = #doc]

@@ -135,7 +135,14 @@ pub struct TableAst<P> {
     /// The actions a run-time file may name.
     pub actions: Option<At<Vec<At<String, P>>, P>>,
     pub default: Option<DecisionAst<P>>,
+    /// A stateful stage's settings (`capacity = 65536`, `into = "meta.port"`).
+    pub settings: Pairs<P>,
+    /// A stateful stage's decisions by outcome (`hit = { ... }`).
+    pub outcomes: Vec<(At<String, P>, DecisionAst<P>)>,
 }
+
+/// The table kinds that keep state (`ir::Stateful`), as specs name them.
+pub const STATEFUL_KINDS: [&str; 5] = ["learn", "conntrack", "nat", "policer", "maglev"];
 
 #[derive(Clone, Debug)]
 pub struct EntryAst<P> {
@@ -154,6 +161,8 @@ pub struct TestAst<P> {
     pub packet: Option<PacketAst<P>>,
     pub expect_output: Option<TargetAst<P>>,
     pub expect: Option<PacketAst<P>>,
+    /// When the packet arrives: a duration since the first case.
+    pub time: Option<At<Value<P>, P>>,
 }
 
 #[derive(Clone, Debug)]

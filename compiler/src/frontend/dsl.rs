@@ -340,6 +340,9 @@ fn table(input: ParseStream) -> syn::Result<TableAst<Span>> {
     let kind = name(input)?;
     let content;
     let parens = parenthesized!(content in input);
+    if STATEFUL_KINDS.contains(&kind.value.as_str()) {
+        return stateful_table(input, table_name, kind, &content);
+    }
     let key_fields = comma_separated(&content, field_path)?;
     let key = At::new(
         Value::List(key_fields.into_iter().map(|f| At::new(Value::Text(f.value), f.at)).collect()),
@@ -355,6 +358,8 @@ fn table(input: ParseStream) -> syn::Result<TableAst<Span>> {
         load: None,
         actions: None,
         default: None,
+        settings: Vec::new(),
+        outcomes: Vec::new(),
     };
     while !input.peek(syn::token::Brace) {
         let option = Ident::parse_any(input)?;
@@ -411,6 +416,55 @@ fn table(input: ParseStream) -> syn::Result<TableAst<Span>> {
     Ok(table)
 }
 
+/// `table NAME: KIND(setting = value, ...) { outcome => decision; default => decision; }`:
+/// a stateful stage (settings values as elsewhere, lists in brackets).
+fn stateful_table(
+    input: ParseStream,
+    table_name: Ast<String>,
+    kind: Ast<String>,
+    settings: ParseStream,
+) -> syn::Result<TableAst<Span>> {
+    let mut table = TableAst {
+        at: table_name.at,
+        name: Some(table_name),
+        kind: Some(At::new(Value::Text(kind.value), kind.at)),
+        key: None,
+        entries: Vec::new(),
+        entries_file: None,
+        load: None,
+        actions: None,
+        default: None,
+        settings: Vec::new(),
+        outcomes: Vec::new(),
+    };
+    table.settings = comma_separated(settings, |input| {
+        let setting = name(input)?;
+        input.parse::<Token![=]>()?;
+        let value = if input.peek(syn::token::Bracket) {
+            let content;
+            let brackets = bracketed!(content in input);
+            At::new(Value::List(comma_separated(&content, value)?), brackets.span.join())
+        } else {
+            value(input)?
+        };
+        Ok((setting, value))
+    })?;
+    let body;
+    braced!(body in input);
+    while !body.is_empty() {
+        let outcome = name(&body)?;
+        body.parse::<Token![=>]>()?;
+        let decision = decision(&body)?;
+        body.parse::<Token![;]>()?;
+        if outcome.value == "default" {
+            table.default = Some(decision);
+        } else {
+            table.outcomes.push((outcome, decision));
+        }
+    }
+    Ok(table)
+}
+
 /// `test "name" { in_port: p, packet: { field: value, ... } | packet_hex: "..",
 /// expect_output: target, expect: { .. } | expect_hex: ".." }`
 fn test(input: ParseStream) -> syn::Result<TestAst<Span>> {
@@ -422,6 +476,7 @@ fn test(input: ParseStream) -> syn::Result<TestAst<Span>> {
         packet: None,
         expect_output: None,
         expect: None,
+        time: None,
     };
     let content;
     braced!(content in input);
@@ -444,18 +499,19 @@ fn test(input: ParseStream) -> syn::Result<TestAst<Span>> {
         input.parse::<Token![:]>()?;
         match key.to_string().as_str() {
             "in_port" => test.in_port = Some(name(input)?),
+            "time" => test.time = Some(value(input)?),
             "packet" => test.packet = Some(fields(input)?),
             "packet_hex" => test.packet = Some(hex(input)?),
             "expect" => test.expect = Some(fields(input)?),
             "expect_hex" => test.expect = Some(hex(input)?),
             "expect_output" => test.expect_output = decision(input)?.target,
             other => {
-                let keys = ["in_port", "packet", "packet_hex", "expect_output", "expect", "expect_hex"];
+                let keys = ["time", "in_port", "packet", "packet_hex", "expect_output", "expect", "expect_hex"];
                 let hint = suggestion(other, keys);
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "found `{other}`, expected in_port, packet, packet_hex, expect_output, expect or \
+                        "found `{other}`, expected time, in_port, packet, packet_hex, expect_output, expect or \
                          expect_hex{hint}"
                     ),
                 ));

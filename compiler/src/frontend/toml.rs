@@ -356,6 +356,10 @@ impl Parser<'_, '_> {
     }
 
     fn table(&mut self, table: &toml_edit::Table) -> TableAst<usize> {
+        let kind = table.get("kind").and_then(|item| item.as_str());
+        if let Some(kind) = kind.filter(|k| STATEFUL_KINDS.contains(k)) {
+            return self.stateful_table(table, kind);
+        }
         self.known_keys(
             table,
             "a table",
@@ -417,14 +421,56 @@ impl Parser<'_, '_> {
             load: self.optional_string(table, "load", "\"runtime\""),
             actions: table.get("actions").and_then(|item| self.strings(item, "a list of [[action]] names")),
             default,
+            settings: Vec::new(),
+            outcomes: Vec::new(),
         }
+    }
+
+    /// A stateful stage: every key but `name`, `kind` and `default` is a
+    /// setting or, when its value is a table, an outcome's decision (the
+    /// lowering knows which names each kind takes).
+    fn stateful_table(&mut self, table: &toml_edit::Table, kind: &str) -> TableAst<usize> {
+        let at = table_offset(table);
+        let mut ast = TableAst {
+            at,
+            name: self.optional_string(table, "name", "the table's name"),
+            kind: table.get("kind").map(item_value),
+            key: None,
+            entries: Vec::new(),
+            entries_file: None,
+            load: None,
+            actions: None,
+            default: None,
+            settings: Vec::new(),
+            outcomes: Vec::new(),
+        };
+        for (key, item) in table.iter() {
+            let key_at = key_offset(table, key, item);
+            match key {
+                "name" | "kind" => {}
+                _ if item.is_table_like() => {
+                    let decision_table = item.as_table_like().expect("a table");
+                    self.known_keys(decision_table, &format!("the `{key}` of a {kind} table"), &[
+                        "actions", "output", "goto", "action",
+                    ]);
+                    let decision = self.decision(decision_table, offset(item), &[]);
+                    if key == "default" {
+                        ast.default = Some(decision);
+                    } else {
+                        ast.outcomes.push((At::new(key.to_owned(), key_at), decision));
+                    }
+                }
+                _ => ast.settings.push((At::new(key.to_owned(), key_at), item_value(item))),
+            }
+        }
+        ast
     }
 
     fn test(&mut self, table: &toml_edit::Table) -> TestAst<usize> {
         self.known_keys(
             table,
             "a test",
-            &["name", "in_port", "packet", "packet_hex", "expect_output", "expect", "expect_hex"],
+            &["name", "time", "in_port", "packet", "packet_hex", "expect_output", "expect", "expect_hex"],
         );
         let at = table_offset(table);
         let packet = |parser: &mut Self, fields: &str, hex: &str| {
@@ -445,6 +491,7 @@ impl Parser<'_, '_> {
             packet: packet(self, "packet", "packet_hex"),
             expect_output: table.get("expect_output").and_then(|item| self.target(item)),
             expect: packet(self, "expect", "expect_hex"),
+            time: table.get("time").map(item_value),
         }
     }
 }

@@ -47,7 +47,8 @@ impl KeyHasher {
 /// A seed nobody outside the process can guess, from the standard
 /// library's per-process random keys.
 pub fn random_seed() -> u64 {
-    std::collections::hash_map::RandomState::new().build_hasher().finish()
+    // Never 0: seed 0 means "deterministic" to the NAT's port order.
+    std::collections::hash_map::RandomState::new().build_hasher().finish().max(1)
 }
 
 macro_rules! word_key {

@@ -23,6 +23,7 @@
 //! that goes backwards is taken as the latest time seen.
 
 mod allocator;
+mod balancer;
 mod conntrack;
 mod error;
 mod flow_key;
@@ -38,6 +39,7 @@ mod tcp_state;
 mod timeouts;
 
 pub use allocator::{IndexAllocator, MAX_CAPACITY, MAX_CLASSES};
+pub use balancer::{Balancer, Pick};
 pub use conntrack::{is_neighbor_discovery, ConnTracker, Direction, Verdict};
 pub use error::StateError;
 pub use flow_key::{echo_ports, icmp_echo_id, ipv4_mapped, ipv4_of, is_icmp_echo, FlowKey};

@@ -76,7 +76,9 @@ pub struct NatConfig {
     /// The external port ranges; their total size is the NAT's capacity.
     pub external: Vec<ExternalRange>,
     pub timeouts: FlowTimeouts,
-    /// Hash seed and port order; use `random_seed()` in deployments.
+    /// Hash seed and port order; use `random_seed()` in deployments (never
+    /// 0). Seed 0 hands ports out in order, the first of the first range
+    /// first: for tests that expect a port.
     pub seed: u64,
 }
 
@@ -193,7 +195,10 @@ impl Napt {
             capacity += usize::from(r.last_port - r.first_port) + 1;
         }
         let mut allocator: IndexAllocator<Mapping> = IndexAllocator::new(capacity, &config.timeouts.classes())?;
-        allocator.shuffle_free(config.seed);
+        // Seed 0 keeps ports in order, first port first (deterministic tests).
+        if config.seed != 0 {
+            allocator.shuffle_free(config.seed);
+        }
         for range in &ranges {
             for port in range.first_port..=range.last_port {
                 let m = allocator.payload_mut(range.first_index + u32::from(port - range.first_port));

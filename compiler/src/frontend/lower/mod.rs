@@ -9,6 +9,7 @@
 
 mod decisions;
 mod stages;
+mod stateful;
 mod tests;
 
 pub(crate) use decisions::fill;
@@ -45,6 +46,7 @@ pub fn lower<P: Copy>(ast: &SpecAst<P>, sink: &mut dyn Sink<P>, read_file: ReadF
         table_names: ast.tables.iter().map(|t| t.name.as_ref().map_or("table", |n| &n.value).to_owned()).collect(),
         templates: Vec::new(),
         errors: 0,
+        test_time: 0,
     };
     let name = match &ast.name {
         Some(name) => name.value.clone(),
@@ -111,6 +113,8 @@ pub(crate) struct Lowering<'s, P> {
     templates: Vec<(String, Option<ActionTemplate>)>,
     /// Errors reported so far, to tell whether a part lowered cleanly.
     errors: usize,
+    /// The time of the last test case lowered (cases run in order).
+    test_time: u64,
 }
 
 pub(crate) use super::hints::suggestion;

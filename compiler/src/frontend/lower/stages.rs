@@ -17,7 +17,7 @@ enum Kind {
     Ternary,
 }
 
-const KINDS: [&str; 4] = ["lpm", "exact", "ternary", "range"];
+const KINDS: [&str; 9] = ["lpm", "exact", "ternary", "range", "learn", "conntrack", "nat", "policer", "maglev"];
 
 impl<P: Copy> Lowering<'_, P> {
     /// The top-level `[[rule]]` list and `[default]`: the entry stage.
@@ -42,6 +42,11 @@ impl<P: Copy> Lowering<'_, P> {
                     given.at,
                     format!("found table name `{name}`, expected letters, digits or `_`, starting with a letter"),
                 );
+            }
+        }
+        if let Some(At { value: Value::Text(kind), .. }) = &ast.kind {
+            if let Some(kind) = STATEFUL_KINDS.iter().find(|k| **k == kind) {
+                return self.stateful_table(ast, name, kind);
             }
         }
         let kind = self.kind(ast, &name);
@@ -193,7 +198,7 @@ impl<P: Copy> Lowering<'_, P> {
                 self.error(
                     kind.at,
                     format!(
-                        "found table kind `{other}`, expected kind = \"lpm\", \"exact\", \"ternary\" or \"range\"{hint}"
+                        "found table kind `{other}`, expected kind = \"lpm\", \"exact\", \"ternary\" or \"range\" (or a stateful kind: \"learn\", \"conntrack\", \"nat\", \"policer\", \"maglev\"){hint}"
                     ),
                 );
                 None
@@ -305,6 +310,7 @@ impl<P: Copy> Lowering<'_, P> {
                 }
                 EntryKey::Exact(exact)
             }
+            StageKind::Stateful(_) => unreachable!("stateful stages have outcomes, not entries"),
             StageKind::FirstMatch { key } => {
                 let mut conditions = Vec::new();
                 let mut valid = true;

@@ -40,7 +40,32 @@ impl<P: Copy> Lowering<'_, P> {
         };
         let expect_packet = ast.expect.as_ref().and_then(|p| self.packet(p));
         let line = self.sink.line(ast.at);
-        TestCase { name, line, in_port, packet, expect_outputs, expect_packet }
+        let time_ns = self.test_time(ast);
+        TestCase { name, line, in_port, packet, expect_outputs, expect_packet, time_ns }
+    }
+
+    /// A case's `time` (since the first case), never before the previous
+    /// case's; without one, the previous case's.
+    fn test_time(&mut self, ast: &TestAst<P>) -> u64 {
+        let Some(value) = &ast.time else { return self.test_time };
+        let ns = match &value.value {
+            Value::Integer(seconds) if *seconds >= 0 => u64::try_from(*seconds).ok().and_then(|s| s.checked_mul(1_000_000_000)),
+            Value::Text(text) => super::stateful::duration(text),
+            _ => None,
+        };
+        match ns {
+            None => self.error(value.at, "found a time that is not a duration, expected e.g. time = \"1.5s\" (since the first case)"),
+            Some(ns) if ns < self.test_time => self.error(
+                value.at,
+                format!(
+                    "found time {}, expected no earlier than the previous case's {}: cases run in order",
+                    seconds(ns),
+                    seconds(self.test_time)
+                ),
+            ),
+            Some(ns) => self.test_time = ns,
+        }
+        self.test_time
     }
 
     fn test_target(&mut self, target: &TargetAst<P>) -> Target {
@@ -97,4 +122,10 @@ impl<P: Copy> Lowering<'_, P> {
             }
         }
     }
+}
+
+/// Nanoseconds as seconds, for messages: `1.5s`.
+fn seconds(ns: u64) -> String {
+    let text = format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000);
+    format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
 }

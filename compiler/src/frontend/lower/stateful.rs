@@ -1,0 +1,505 @@
+//! Stateful stages (`kind = "learn"`, `"conntrack"`, `"nat"`, `"policer"`,
+//! `"maglev"`): their settings and outcome decisions, checked against what
+//! `runtime::state` accepts, so the generated constructor cannot fail.
+
+use super::{suggestion, Lowering};
+use crate::frontend::ast::*;
+use crate::ir::*;
+use nfc_runtime::state::{BucketLimits, FlowTimeouts, MAX_CAPACITY};
+
+const SECOND: u64 = 1_000_000_000;
+/// Vigor's configuration: 65,536 flows.
+const DEFAULT_CAPACITY: u32 = 65_536;
+/// Maglev's table size for up to a few hundred backends (a prime).
+const MAGLEV_TABLE_SIZE: usize = nfc_runtime::state::DEFAULT_TABLE_SIZE;
+
+/// The settings each kind takes, the required ones first.
+fn settings_of(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "learn" => &["into", "learn", "lookup", "capacity", "idle_timeout"],
+        "conntrack" => &["inside", "capacity"],
+        "nat" => &["inside", "external", "ports"],
+        "policer" => &["key", "rate", "burst", "capacity", "idle_timeout"],
+        _ => &["backends", "into", "capacity", "idle_timeout"],
+    }
+}
+
+/// A duration as written: `"300s"`, `"5m"`, `"2h"`, `"250ms"`, `"10us"`,
+/// `"1.5s"`, or an integer number of seconds; in nanoseconds.
+pub(super) fn duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let unit_ns: u64 = match unit.trim() {
+        "" | "s" => SECOND,
+        "ms" => 1_000_000,
+        "us" => 1_000,
+        "ns" => 1,
+        "m" | "min" => 60 * SECOND,
+        "h" => 3_600 * SECOND,
+        _ => return None,
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let mut ns = whole.checked_mul(unit_ns)?;
+    let mut scale = unit_ns;
+    for digit in fraction.chars() {
+        scale /= 10;
+        ns = ns.checked_add(u64::from(digit.to_digit(10)?) * scale)?;
+    }
+    Some(ns)
+}
+
+/// A rate as written: an integer in bytes per second, or a number with a
+/// unit: `B/s`, `kB/s`, `MB/s`, `GB/s`, `bit/s`, `kbit/s`, `Mbit/s`, `Gbit/s`
+/// (decimal prefixes, as link speeds are given).
+fn rate(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let bits_per_unit: u64 = match unit.trim() {
+        "" | "B/s" => 8,
+        "kB/s" => 8_000,
+        "MB/s" => 8_000_000,
+        "GB/s" => 8_000_000_000,
+        "bit/s" => 1,
+        "kbit/s" => 1_000,
+        "Mbit/s" => 1_000_000,
+        "Gbit/s" => 1_000_000_000,
+        _ => return None,
+    };
+    let bits = number.checked_mul(bits_per_unit)?;
+    (bits % 8 == 0).then_some(bits / 8)
+}
+
+/// The settings a table gave, by name.
+struct Settings<'a, P>(Vec<(&'static str, &'a At<Value<P>, P>)>);
+
+impl<'a, P> Settings<'a, P> {
+    fn get(&self, wanted: &str) -> Option<&'a At<Value<P>, P>> {
+        self.0.iter().find(|(name, _)| *name == wanted).map(|(_, value)| *value)
+    }
+}
+
+impl<P: Copy> Lowering<'_, P> {
+    /// `kind` is one of `STATEFUL_KINDS`.
+    pub(super) fn stateful_table(&mut self, ast: &TableAst<P>, name: String, kind: &str) -> Stage {
+        let settings = settings_of(kind);
+        let mut given = Settings(Vec::new());
+        for (setting, value) in &ast.settings {
+            if !settings.contains(&setting.value.as_str()) {
+                let hint = suggestion(&setting.value, settings.iter().copied());
+                self.error(
+                    setting.at,
+                    format!(
+                        "found unknown setting `{}` in {kind} table `{name}`, expected one of {}{hint}",
+                        setting.value,
+                        settings.join(", ")
+                    ),
+                );
+            } else if given.get(&setting.value).is_some() {
+                self.error(setting.at, format!("found `{}` twice in table `{name}`, expected it once", setting.value));
+            } else {
+                given.0.push((settings[settings.iter().position(|s| *s == setting.value).expect("known")], value));
+            }
+        }
+        let setting = &given;
+        let state = match kind {
+            "learn" => self.learn(ast, &name, setting),
+            "conntrack" => {
+                let inside = self.inside(ast, &name, setting.get("inside"));
+                let capacity = self.capacity(setting.get("capacity"));
+                inside.zip(capacity).map(|(inside, capacity)| Stateful::ConnTrack {
+                    inside,
+                    capacity,
+                    timeouts_ns: FlowTimeouts::FIREWALL.classes(),
+                })
+            }
+            "nat" => self.nat(ast, &name, setting),
+            "policer" => self.policer(ast, &name, setting),
+            _ => self.maglev(ast, &name, setting),
+        };
+        let outcomes = state.as_ref().map_or(&[][..], |s| s.outcomes());
+        let mut decisions: Vec<Option<Decision>> = vec![None; outcomes.len()];
+        for (outcome, decision) in &ast.outcomes {
+            let lowered = self.decision(decision, &format!("the `{}` of table `{name}`", outcome.value));
+            let Some(state) = &state else { continue };
+            match outcomes.iter().position(|o| *o == outcome.value) {
+                Some(i) if decisions[i].is_some() => {
+                    self.error(outcome.at, format!("found `{}` twice in table `{name}`, expected it once", outcome.value))
+                }
+                Some(i) => decisions[i] = Some(lowered),
+                None => {
+                    let hint = suggestion(&outcome.value, outcomes.iter().copied());
+                    let _ = state;
+                    self.error(
+                        outcome.at,
+                        format!(
+                            "found `{}` in {kind} table `{name}`, expected a setting ({}) or an outcome ({}, \
+                             default){hint}",
+                            outcome.value,
+                            settings.join(", "),
+                            outcomes.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        let default = ast.default.as_ref().map_or(
+            Decision {
+                actions: Vec::new(),
+                target: if kind == "learn" { Target::Flood } else { Target::Drop },
+            },
+            |d| self.decision(d, &format!("the default of table `{name}`")),
+        );
+        let Some(state) = state else {
+            return Stage { name, kind: StageKind::FirstMatch { key: vec![] }, entries: vec![], default, loaded: None };
+        };
+        let mut entries = Vec::new();
+        for (index, outcome) in outcomes.iter().enumerate() {
+            let decision = match (decisions[index].take(), &state, *outcome) {
+                (Some(decision), _, _) => decision,
+                // What a bridge does: forward to the port learned, filter a
+                // frame for a station on its own segment.
+                (None, Stateful::Learn { into, .. }, "hit") => {
+                    Decision { actions: Vec::new(), target: Target::MetaPort(*into) }
+                }
+                (None, Stateful::Learn { .. }, _) => Decision::DROP,
+                (None, _, outcome) => {
+                    self.error(
+                        ast.at,
+                        format!(
+                            "found no `{outcome}` in {kind} table `{name}`, expected the decision for packets \
+                             {}",
+                            match outcome {
+                                "pass" => "the tracker passes (`pass = { output = ... }`)",
+                                "outbound" => "translated on their way out (`outbound = { output = ... }`)",
+                                "inbound" => "translated on their way in (`inbound = { output = ... }`)",
+                                "conform" => "within their rate (`conform = { output = ... }`)",
+                                _ => "with a backend (`picked = { ... }`)",
+                            }
+                        ),
+                    );
+                    Decision::DROP
+                }
+            };
+            entries.push(Entry { name: (*outcome).to_owned(), key: EntryKey::Outcome(index as u8), decision });
+        }
+        Stage { name, kind: StageKind::Stateful(state), entries, default, loaded: None }
+    }
+
+    fn learn(
+        &mut self,
+        ast: &TableAst<P>,
+        name: &str,
+        setting: &Settings<'_, P>,
+    ) -> Option<Stateful> {
+        let learn = self.field_setting(setting.get("learn"), Field::EthSrc);
+        let lookup = self.field_setting(setting.get("lookup"), Field::EthDst);
+        let into = self.into(ast, name, "learn", setting.get("into"), 8);
+        let capacity = self.capacity(setting.get("capacity"));
+        let timeout_ns = self.timeout(setting.get("idle_timeout"), 300 * SECOND);
+        let (learn, lookup) = (learn?, lookup?);
+        if crate::frontend::values::kind(learn) != crate::frontend::values::kind(lookup) {
+            let at = setting.get("lookup").or(setting.get("learn")).map_or(ast.at, |v| v.at);
+            self.error(
+                at,
+                format!(
+                    "found learn = {} and lookup = {}, expected two fields of one kind (e.g. eth.src and eth.dst)",
+                    self.field_name(learn),
+                    self.field_name(lookup)
+                ),
+            );
+            return None;
+        }
+        Some(Stateful::Learn { learn, lookup, into: into?, capacity: capacity?, timeout_ns: timeout_ns? })
+    }
+
+    fn nat(
+        &mut self,
+        ast: &TableAst<P>,
+        name: &str,
+        setting: &Settings<'_, P>,
+    ) -> Option<Stateful> {
+        let inside = self.inside(ast, name, setting.get("inside"));
+        let address = match setting.get("external") {
+            None => {
+                self.error(
+                    ast.at,
+                    format!("found no `external` in nat table `{name}`, expected the external IPv4 address"),
+                );
+                None
+            }
+            Some(value) => self.scalar(Field::Ipv4Src, value).map(|a| a as u32),
+        };
+        let ports = match setting.get("ports").map(|v| (v, &v.value)) {
+            None => Some((1024, 65535)),
+            Some((_, Value::Text(text))) if text.split_once('-').is_some() => {
+                let (first, last) = text.split_once('-').expect("a range");
+                match (first.trim().parse::<u16>(), last.trim().parse::<u16>()) {
+                    (Ok(first), Ok(last)) if 1 <= first && first <= last => Some((first, last)),
+                    _ => {
+                        let at = setting.get("ports").expect("given").at;
+                        self.error(at, format!("found ports = \"{text}\", expected a range of ports such as \"1024-65535\""));
+                        None
+                    }
+                }
+            }
+            Some((value, other)) => {
+                self.error(value.at, format!("found {}, expected a range of ports such as \"1024-65535\"", other.kind()));
+                None
+            }
+        };
+        let (first, last) = ports?;
+        Some(Stateful::Nat {
+            inside: inside?,
+            external: vec![(address?, first, last)],
+            timeouts_ns: FlowTimeouts::RFC.classes(),
+        })
+    }
+
+    fn policer(
+        &mut self,
+        ast: &TableAst<P>,
+        name: &str,
+        setting: &Settings<'_, P>,
+    ) -> Option<Stateful> {
+        let key = match setting.get("key") {
+            None => {
+                self.error(ast.at, format!("found no `key` in policer table `{name}`, expected the field to police by (e.g. key = \"ipv4.dst\")"));
+                None
+            }
+            Some(value) => self.field_setting(Some(value), Field::Ipv4Dst),
+        };
+        let amount = |lowering: &mut Self, wanted: &str, what: &str, parse: &dyn Fn(&str) -> Option<u64>| {
+            let Some(value) = setting.get(wanted) else {
+                lowering.error(ast.at, format!("found no `{wanted}` in policer table `{name}`, expected {what}"));
+                return None;
+            };
+            let parsed = match &value.value {
+                Value::Integer(n) if *n > 0 => u64::try_from(*n).ok(),
+                Value::Text(text) => parse(text).filter(|n| *n > 0),
+                _ => None,
+            };
+            if parsed.is_none() {
+                lowering.error(value.at, format!("found {}, expected {what}", describe(&value.value)));
+            }
+            parsed
+        };
+        let rate = amount(self, "rate", "a rate such as \"100Mbit/s\" or bytes per second", &rate);
+        let burst = amount(self, "burst", "a burst in bytes", &|text: &str| text.parse().ok());
+        let capacity = self.capacity(setting.get("capacity"));
+        let (rate, burst) = (rate?, burst?);
+        let limits = match BucketLimits::new(rate, burst) {
+            Ok(limits) => limits,
+            Err(error) => {
+                let at = setting.get("burst").map_or(ast.at, |v| v.at);
+                self.error(at, error.to_string());
+                return None;
+            }
+        };
+        // A bucket must be full again before it is forgotten, or expiry
+        // would hand out credit: at least the fill time, and 10 s.
+        let fill_ns = limits.fill_ns();
+        let timeout_ns = self.timeout(setting.get("idle_timeout"), fill_ns.max(10 * SECOND))?;
+        if timeout_ns < fill_ns {
+            let at = setting.get("idle_timeout").map_or(ast.at, |v| v.at);
+            self.error(
+                at,
+                format!(
+                    "found an idle timeout of {timeout_ns} ns, expected at least the {fill_ns} ns an empty bucket \
+                     takes to fill (burst / rate)"
+                ),
+            );
+            return None;
+        }
+        Some(Stateful::Police { key: key?, rate_bytes_per_s: rate, burst_bytes: burst, capacity: capacity?, timeout_ns })
+    }
+
+    fn maglev(
+        &mut self,
+        ast: &TableAst<P>,
+        name: &str,
+        setting: &Settings<'_, P>,
+    ) -> Option<Stateful> {
+        let into = self.into(ast, name, "maglev", setting.get("into"), 1);
+        let capacity = self.capacity(setting.get("capacity"));
+        let timeout_ns = self.timeout(setting.get("idle_timeout"), 60 * SECOND);
+        let Some(list) = setting.get("backends") else {
+            self.error(
+                ast.at,
+                format!("found no `backends` in maglev table `{name}`, expected a list of backend values (e.g. MACs)"),
+            );
+            return None;
+        };
+        let items: Vec<At<Value<P>, P>> = match &list.value {
+            Value::List(items) => items.clone(),
+            _ => vec![list.clone()],
+        };
+        let into = into?;
+        let field = Field::Meta(into);
+        let mut backends = Vec::new();
+        for item in &items {
+            // A MAC (the usual backend for a direct-server-return balancer)
+            // or a number, as wide as `into` holds.
+            let value = match &item.value {
+                Value::Text(text) if text.contains(':') => {
+                    crate::frontend::values::scalar(Field::EthDst, "a backend", &[], text)
+                        .map_err(|message| self.error(item.at, message))
+                        .ok()
+                }
+                _ => self.scalar(field, item),
+            };
+            let Some(value) = value else { continue };
+            if value & !field.full_mask() != 0 {
+                self.error(
+                    item.at,
+                    format!("found a backend wider than {}, expected a value it holds", self.field_name(field)),
+                );
+            } else if backends.contains(&(value as u64)) {
+                self.error(item.at, "found a backend twice, expected distinct backends");
+            } else {
+                backends.push(value as u64);
+            }
+        }
+        if items.is_empty() || backends.len() >= MAGLEV_TABLE_SIZE || backends.len() >= usize::from(u16::MAX) {
+            self.error(list.at, format!("found {} backends, expected 1 to 65,534", items.len()));
+            return None;
+        }
+        if backends.len() != items.len() {
+            return None;
+        }
+        Some(Stateful::Balance { backends, into, capacity: capacity?, timeout_ns: timeout_ns? })
+    }
+
+    /// A field named by a setting (the default when absent).
+    fn field_setting(&mut self, value: Option<&At<Value<P>, P>>, default: Field) -> Option<Field> {
+        let Some(value) = value else { return Some(default) };
+        let Value::Text(path) = &value.value else {
+            self.error(value.at, format!("found {}, expected a field such as eth.src", value.value.kind()));
+            return None;
+        };
+        self.field(&At::new(path.clone(), value.at))
+    }
+
+    /// `into`: the metadata field a stage writes what it found to.
+    fn into(
+        &mut self,
+        ast: &TableAst<P>,
+        name: &str,
+        kind: &str,
+        value: Option<&At<Value<P>, P>>,
+        min_width: u8,
+    ) -> Option<MetaId> {
+        let Some(value) = value else {
+            self.error(
+                ast.at,
+                format!(
+                    "found no `into` in {kind} table `{name}`, expected the metadata field that receives what it \
+                     finds (into = \"meta.NAME\")"
+                ),
+            );
+            return None;
+        };
+        match self.field_setting(Some(value), Field::InPort)? {
+            Field::Meta(meta) if meta.width >= min_width => Some(meta),
+            Field::Meta(meta) => {
+                self.error(
+                    value.at,
+                    format!("found a metadata field of {} bits, expected at least {min_width} bits", meta.width),
+                );
+                None
+            }
+            other => {
+                self.error(value.at, format!("found {}, expected a metadata field (meta.NAME)", self.field_name(other)));
+                None
+            }
+        }
+    }
+
+    /// `inside`: the ports whose packets go out (outbound).
+    fn inside(&mut self, ast: &TableAst<P>, name: &str, value: Option<&At<Value<P>, P>>) -> Option<u32> {
+        let Some(value) = value else {
+            self.error(
+                ast.at,
+                format!("found no `inside` in table `{name}`, expected the ports of the inside network (inside = [\"lan\"])"),
+            );
+            return None;
+        };
+        let names = self.names(value, "a list of port names")?;
+        let mut bits = 0u32;
+        for port in &names {
+            bits |= 1 << self.port(port)?;
+        }
+        if bits == 0 {
+            self.error(value.at, "found no ports, expected at least one inside port");
+            return None;
+        }
+        Some(bits)
+    }
+
+    fn capacity(&mut self, value: Option<&At<Value<P>, P>>) -> Option<u32> {
+        let Some(value) = value else { return Some(DEFAULT_CAPACITY) };
+        match value.value {
+            Value::Integer(n) if n >= 1 && n <= MAX_CAPACITY as i128 => Some(n as u32),
+            ref other => {
+                self.error(
+                    value.at,
+                    format!("found {}, expected a capacity from 1 to {MAX_CAPACITY} entries", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn timeout(&mut self, value: Option<&At<Value<P>, P>>, default: u64) -> Option<u64> {
+        let Some(value) = value else { return Some(default) };
+        let ns = match &value.value {
+            Value::Integer(seconds) if *seconds > 0 => u64::try_from(*seconds).ok().and_then(|s| s.checked_mul(SECOND)),
+            Value::Text(text) => duration(text).filter(|ns| *ns > 0),
+            _ => None,
+        };
+        if ns.is_none() {
+            self.error(
+                value.at,
+                format!("found {}, expected a duration such as \"300s\", \"5m\" or \"2h\"", describe(&value.value)),
+            );
+        }
+        ns
+    }
+}
+
+/// A value as a "found ..." message shows it.
+fn describe<P>(value: &Value<P>) -> String {
+    match value {
+        Value::Text(text) => format!("`{text}`"),
+        Value::Integer(n) => n.to_string(),
+        other => other.kind().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_rates_read_as_written() {
+        assert_eq!(duration("300s"), Some(300 * SECOND));
+        assert_eq!(duration("1.5s"), Some(1_500_000_000));
+        assert_eq!(duration("2h"), Some(7_200 * SECOND));
+        assert_eq!(duration("250ms"), Some(250_000_000));
+        assert_eq!(duration("5m"), Some(300 * SECOND));
+        assert_eq!(duration("7"), Some(7 * SECOND));
+        assert_eq!(duration("s"), None);
+        assert_eq!(duration("3 weeks"), None);
+        assert_eq!(rate("100Mbit/s"), Some(12_500_000));
+        assert_eq!(rate("1000"), Some(1000));
+        assert_eq!(rate("2kB/s"), Some(2000));
+        assert_eq!(rate("3bit/s"), None);
+        assert_eq!(rate("fast"), None);
+    }
+}
