@@ -42,6 +42,18 @@ pub mod specs {
     pub mod bridge {
         nfc::spec!("../nf-specs/bridge.toml");
     }
+    pub mod nat {
+        nfc::spec!("../nf-specs/nat.toml");
+    }
+    pub mod stateful_firewall {
+        nfc::spec!("../nf-specs/stateful_firewall.toml");
+    }
+    pub mod policer {
+        nfc::spec!("../nf-specs/policer.toml");
+    }
+    pub mod lb {
+        nfc::spec!("../nf-specs/lb.toml");
+    }
 }
 
 /// Test benches for hostile input (`examples/specs/`): `DenyTelnet`, the
