@@ -9,8 +9,8 @@
 use crate::codegen::counter_names;
 use crate::ir::{Action, Decision, Entry, EntryKey, Field, Spec, Stage, StageKind, Stateful, Target, Test};
 use nfc_runtime::state::{
-    Balancer, BucketLimits, ConnTracker, Direction, ExternalRange, FlowKey, FlowTimeouts, Learned, LearningTable,
-    NatConfig, Napt, Pick, Policed, Policer, Translation, Verdict,
+    Balancer, BucketLimits, ConnTracker, Direction, ExternalRange, FlowKey, FlowTimeouts, Learned, LearningTable, Napt,
+    NatConfig, Pick, Policed, Policer, Translation, Verdict,
 };
 use nfc_runtime::{
     Frame, Headers, LoadedTable, NetworkFunction, Outputs, PortId, RuleCounter, TableBuilder, TtlOutcome,
@@ -32,7 +32,13 @@ enum State {
 }
 
 fn timeouts(ns: [u64; 5]) -> FlowTimeouts {
-    FlowTimeouts { tcp_transitory_ns: ns[0], tcp_established_ns: ns[1], tcp_closing_ns: ns[2], udp_ns: ns[3], other_ns: ns[4] }
+    FlowTimeouts {
+        tcp_transitory_ns: ns[0],
+        tcp_established_ns: ns[1],
+        tcp_closing_ns: ns[2],
+        udp_ns: ns[3],
+        other_ns: ns[4],
+    }
 }
 
 impl State {
@@ -58,14 +64,8 @@ impl State {
                 State::Police(Policer::new(*capacity as usize, limits, *timeout_ns, seed).expect(checked))
             }
             Stateful::Balance { backends, capacity, timeout_ns, .. } => State::Balance(
-                Balancer::new(
-                    backends,
-                    nfc_runtime::state::DEFAULT_TABLE_SIZE,
-                    *capacity as usize,
-                    *timeout_ns,
-                    seed,
-                )
-                .expect(checked),
+                Balancer::new(backends, nfc_runtime::state::DEFAULT_TABLE_SIZE, *capacity as usize, *timeout_ns, seed)
+                    .expect(checked),
             ),
         }
     }
@@ -431,13 +431,13 @@ impl NetworkFunction for Interpreter {
             } else {
                 let entry = search(stage, &packet);
                 match (entry, stage_index == crate::ir::ENTRY) {
-                (Some(entry), true) => (
-                    first + stage.entries.iter().position(|e| std::ptr::eq(e, entry)).expect("in the stage"),
-                    &entry.decision,
-                ),
-                (None, true) => (first + stage.entries.len(), &stage.default),
-                (Some(entry), false) => (first, &entry.decision),
-                (None, false) => (first + 1, &stage.default),
+                    (Some(entry), true) => (
+                        first + stage.entries.iter().position(|e| std::ptr::eq(e, entry)).expect("in the stage"),
+                        &entry.decision,
+                    ),
+                    (None, true) => (first + stage.entries.len(), &stage.default),
+                    (Some(entry), false) => (first, &entry.decision),
+                    (None, false) => (first + 1, &stage.default),
                 }
             };
             self.counters[counter].record(arrival_len);

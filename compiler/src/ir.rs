@@ -410,9 +410,16 @@ impl Stateful {
             Stateful::ConnTrack { .. } => {
                 &["opened", "tracked", "closed", "related", "untracked", "unsolicited", "full", "untrackable"]
             }
-            Stateful::Nat { .. } => {
-                &["outbound/new", "outbound", "inbound", "related", "no_mapping", "full", "untranslatable", "bad_checksum"]
-            }
+            Stateful::Nat { .. } => &[
+                "outbound/new",
+                "outbound",
+                "inbound",
+                "related",
+                "no_mapping",
+                "full",
+                "untranslatable",
+                "bad_checksum",
+            ],
             Stateful::Police { .. } => &["conform", "new", "exceed", "full", "no_key"],
             Stateful::Balance { .. } => &["affinity", "new", "repicked", "no_affinity", "no_backend", "untrackable"],
         }

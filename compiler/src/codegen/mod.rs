@@ -18,8 +18,8 @@ mod engines;
 pub use engines::LARGE;
 mod fields;
 mod shapes;
-mod stateful;
 pub mod spec_tests;
+mod stateful;
 mod tables;
 
 use crate::ir::{Decision, Hole, Spec, StageKind, Target, ENTRY};
@@ -102,10 +102,13 @@ pub fn generate(spec: &Spec) -> TokenStream {
     let state_fields_again = state_fields.clone();
     let expire = states.iter().map(|s| &s.expire);
     let (now_field, now_init) = if spec.uses_time() {
-        (quote! {
-            /// The time of the packets being processed (nanoseconds).
-            now: u64,
-        }, quote! { now: 0, })
+        (
+            quote! {
+                /// The time of the packets being processed (nanoseconds).
+                now: u64,
+            },
+            quote! { now: 0, },
+        )
     } else {
         (TokenStream::new(), TokenStream::new())
     };

@@ -450,9 +450,11 @@ impl Parser<'_, '_> {
                 "name" | "kind" => {}
                 _ if item.is_table_like() => {
                     let decision_table = item.as_table_like().expect("a table");
-                    self.known_keys(decision_table, &format!("the `{key}` of a {kind} table"), &[
-                        "actions", "output", "goto", "action",
-                    ]);
+                    self.known_keys(
+                        decision_table,
+                        &format!("the `{key}` of a {kind} table"),
+                        &["actions", "output", "goto", "action"],
+                    );
                     let decision = self.decision(decision_table, offset(item), &[]);
                     if key == "default" {
                         ast.default = Some(decision);

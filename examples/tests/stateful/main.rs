@@ -8,4 +8,5 @@ mod firewall;
 mod lb;
 mod nat;
 mod policer;
+mod specs;
 mod support;

@@ -129,9 +129,8 @@ impl<P: Copy> Lowering<'_, P> {
             let lowered = self.decision(decision, &format!("the `{}` of table `{name}`", outcome.value));
             let Some(state) = &state else { continue };
             match outcomes.iter().position(|o| *o == outcome.value) {
-                Some(i) if decisions[i].is_some() => {
-                    self.error(outcome.at, format!("found `{}` twice in table `{name}`, expected it once", outcome.value))
-                }
+                Some(i) if decisions[i].is_some() => self
+                    .error(outcome.at, format!("found `{}` twice in table `{name}`, expected it once", outcome.value)),
                 Some(i) => decisions[i] = Some(lowered),
                 None => {
                     let hint = suggestion(&outcome.value, outcomes.iter().copied());
@@ -150,10 +149,7 @@ impl<P: Copy> Lowering<'_, P> {
             }
         }
         let default = ast.default.as_ref().map_or(
-            Decision {
-                actions: Vec::new(),
-                target: if kind == "learn" { Target::Flood } else { Target::Drop },
-            },
+            Decision { actions: Vec::new(), target: if kind == "learn" { Target::Flood } else { Target::Drop } },
             |d| self.decision(d, &format!("the default of table `{name}`")),
         );
         let Some(state) = state else {
@@ -192,12 +188,7 @@ impl<P: Copy> Lowering<'_, P> {
         Stage { name, kind: StageKind::Stateful(state), entries, default, loaded: None }
     }
 
-    fn learn(
-        &mut self,
-        ast: &TableAst<P>,
-        name: &str,
-        setting: &Settings<'_, P>,
-    ) -> Option<Stateful> {
+    fn learn(&mut self, ast: &TableAst<P>, name: &str, setting: &Settings<'_, P>) -> Option<Stateful> {
         let learn = self.field_setting(setting.get("learn"), Field::EthSrc);
         let lookup = self.field_setting(setting.get("lookup"), Field::EthDst);
         let into = self.into(ast, name, "learn", setting.get("into"), 8);
@@ -219,12 +210,7 @@ impl<P: Copy> Lowering<'_, P> {
         Some(Stateful::Learn { learn, lookup, into: into?, capacity: capacity?, timeout_ns: timeout_ns? })
     }
 
-    fn nat(
-        &mut self,
-        ast: &TableAst<P>,
-        name: &str,
-        setting: &Settings<'_, P>,
-    ) -> Option<Stateful> {
+    fn nat(&mut self, ast: &TableAst<P>, name: &str, setting: &Settings<'_, P>) -> Option<Stateful> {
         let inside = self.inside(ast, name, setting.get("inside"));
         let address = match setting.get("external") {
             None => {
@@ -244,13 +230,19 @@ impl<P: Copy> Lowering<'_, P> {
                     (Ok(first), Ok(last)) if 1 <= first && first <= last => Some((first, last)),
                     _ => {
                         let at = setting.get("ports").expect("given").at;
-                        self.error(at, format!("found ports = \"{text}\", expected a range of ports such as \"1024-65535\""));
+                        self.error(
+                            at,
+                            format!("found ports = \"{text}\", expected a range of ports such as \"1024-65535\""),
+                        );
                         None
                     }
                 }
             }
             Some((value, other)) => {
-                self.error(value.at, format!("found {}, expected a range of ports such as \"1024-65535\"", other.kind()));
+                self.error(
+                    value.at,
+                    format!("found {}, expected a range of ports such as \"1024-65535\"", other.kind()),
+                );
                 None
             }
         };
@@ -262,12 +254,7 @@ impl<P: Copy> Lowering<'_, P> {
         })
     }
 
-    fn policer(
-        &mut self,
-        ast: &TableAst<P>,
-        name: &str,
-        setting: &Settings<'_, P>,
-    ) -> Option<Stateful> {
+    fn policer(&mut self, ast: &TableAst<P>, name: &str, setting: &Settings<'_, P>) -> Option<Stateful> {
         let key = match setting.get("key") {
             None => {
                 self.error(ast.at, format!("found no `key` in policer table `{name}`, expected the field to police by (e.g. key = \"ipv4.dst\")"));
@@ -317,15 +304,16 @@ impl<P: Copy> Lowering<'_, P> {
             );
             return None;
         }
-        Some(Stateful::Police { key: key?, rate_bytes_per_s: rate, burst_bytes: burst, capacity: capacity?, timeout_ns })
+        Some(Stateful::Police {
+            key: key?,
+            rate_bytes_per_s: rate,
+            burst_bytes: burst,
+            capacity: capacity?,
+            timeout_ns,
+        })
     }
 
-    fn maglev(
-        &mut self,
-        ast: &TableAst<P>,
-        name: &str,
-        setting: &Settings<'_, P>,
-    ) -> Option<Stateful> {
+    fn maglev(&mut self, ast: &TableAst<P>, name: &str, setting: &Settings<'_, P>) -> Option<Stateful> {
         let into = self.into(ast, name, "maglev", setting.get("into"), 1);
         let capacity = self.capacity(setting.get("capacity"));
         let timeout_ns = self.timeout(setting.get("idle_timeout"), 60 * SECOND);
@@ -415,7 +403,10 @@ impl<P: Copy> Lowering<'_, P> {
                 None
             }
             other => {
-                self.error(value.at, format!("found {}, expected a metadata field (meta.NAME)", self.field_name(other)));
+                self.error(
+                    value.at,
+                    format!("found {}, expected a metadata field (meta.NAME)", self.field_name(other)),
+                );
                 None
             }
         }

@@ -49,12 +49,17 @@ impl<P: Copy> Lowering<'_, P> {
     fn test_time(&mut self, ast: &TestAst<P>) -> u64 {
         let Some(value) = &ast.time else { return self.test_time };
         let ns = match &value.value {
-            Value::Integer(seconds) if *seconds >= 0 => u64::try_from(*seconds).ok().and_then(|s| s.checked_mul(1_000_000_000)),
+            Value::Integer(seconds) if *seconds >= 0 => {
+                u64::try_from(*seconds).ok().and_then(|s| s.checked_mul(1_000_000_000))
+            }
             Value::Text(text) => super::stateful::duration(text),
             _ => None,
         };
         match ns {
-            None => self.error(value.at, "found a time that is not a duration, expected e.g. time = \"1.5s\" (since the first case)"),
+            None => self.error(
+                value.at,
+                "found a time that is not a duration, expected e.g. time = \"1.5s\" (since the first case)",
+            ),
             Some(ns) if ns < self.test_time => self.error(
                 value.at,
                 format!(
