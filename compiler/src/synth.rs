@@ -286,8 +286,9 @@ mod tests {
         assert_eq!(router(50, 7), router(50, 7));
         let hosts_spec = crate::frontend::toml::parse("hosts.toml", &hosts(100, 7)).expect("hosts spec compiles");
         let macs: std::collections::HashSet<_> =
-            hosts_spec.spec.stages[1].entries.iter().map(|e| e.decision.actions[0]).collect();
-        assert_eq!(macs.len(), 100, "every route has its own MAC");
+            hosts_spec.spec.stages[1].entries.iter().filter_map(|e| e.decision.actions.first()).collect();
+        // 100 routes each with its own MAC, and the default route's dec_ttl.
+        assert_eq!(macs.len(), 101, "every route has its own MAC");
         assert_ne!(router(50, 7), router(50, 8));
         let pipeline_spec =
             crate::frontend::toml::parse("p.toml", &pipeline(1000, 7)).unwrap_or_else(|e| panic!("{e:?}"));

@@ -109,6 +109,43 @@ pub fn cross_connect(input: nfc::runtime::PortId, _frame: &mut nfc::runtime::Fra
 }
 
 /// The same language as the TOML specs, written as Rust tokens.
+/// Stateful stages in Rust tokens (`nf!`): a connection-tracking firewall
+/// in front of a per-host policer, with test cases at given times that
+/// `cargo test` runs in order on one instance.
+pub mod dsl_edge {
+    nfc::nf! {
+        name: dsl_edge;
+        ports: [inside, outside];
+        rule arp { eth.type == arp } => flood;
+        default => goto flows;
+        table flows: conntrack(inside = [inside], capacity = 1024) {
+            pass => goto per_host;
+        }
+        table per_host: policer(key = ipv4.dst, rate = "1Mbit/s", burst = 3000, idle_timeout = "30s") {
+            conform => flood;
+            default => drop;
+        }
+        test "a connection out" {
+            time: "0s",
+            in_port: inside,
+            packet: { ipv4.src: "10.0.0.2", ipv4.dst: "198.51.100.7", tcp.src: 40000, tcp.dst: 443, tcp.flags: syn },
+            expect_output: outside,
+        }
+        test "its answer" {
+            time: "10ms",
+            in_port: outside,
+            packet: { ipv4.src: "198.51.100.7", ipv4.dst: "10.0.0.2", tcp.src: 443, tcp.dst: 40000, tcp.flags: "syn|ack" },
+            expect_output: inside,
+        }
+        test "nobody else gets in" {
+            time: "20ms",
+            in_port: outside,
+            packet: { ipv4.src: "198.51.100.8", ipv4.dst: "10.0.0.2", tcp.src: 443, tcp.dst: 40000, tcp.flags: syn },
+            expect_output: drop,
+        }
+    }
+}
+
 /// A pipeline in Rust tokens: stages, metadata, named actions, a ternary
 /// table with priorities and wildcards, and test cases that `cargo test`
 /// runs against the generated type.

@@ -133,7 +133,11 @@ fn run_both<A: NetworkFunction, B: NetworkFunction>(
 /// `must_happen` names counters the sequences must reach (summed over
 /// every case), so the comparison covers the states that matter.
 fn against_interpreter<N: NetworkFunction>(name: &str, make: fn(u64) -> N, must_happen: &[&str]) {
-    let spec = load(name);
+    against_interpreter_on(name, &load(name), make, must_happen);
+}
+
+fn against_interpreter_on<N: NetworkFunction>(name: &str, spec: &Spec, make: fn(u64) -> N, must_happen: &[&str]) {
+    let spec = spec.clone();
     let failures = nfc_compiler::testcase::run(&spec, &mut Interpreter::new(&spec));
     assert!(failures.is_empty(), "{name}, interpreter: {failures:#?}");
     let names = Interpreter::new(&spec).counter_names();
@@ -190,6 +194,27 @@ fn policer_matches_the_interpreter() {
 fn lb_matches_the_interpreter() {
     let happen = ["pick/affinity", "pick/new", "pick/untrackable"];
     against_interpreter("lb", specs::lb::Lb::with_seed, &happen);
+}
+
+/// `nf!` (examples/src/lib.rs, `dsl_edge`): the same text parsed here.
+#[test]
+fn dsl_stateful_stages_match_the_interpreter() {
+    let source = r#"
+        name: dsl_edge;
+        ports: [inside, outside];
+        rule arp { eth.type == arp } => flood;
+        default => goto flows;
+        table flows: conntrack(inside = [inside], capacity = 1024) {
+            pass => goto per_host;
+        }
+        table per_host: policer(key = ipv4.dst, rate = "1Mbit/s", burst = 3000, idle_timeout = "30s") {
+            conform => flood;
+            default => drop;
+        }
+    "#;
+    let spec = nfc_compiler::frontend::dsl::parse(source.parse().unwrap()).unwrap_or_else(|e| panic!("{e}")).spec;
+    let happen = ["flows/opened", "flows/tracked", "flows/unsolicited", "per_host/conform", "per_host/exceed"];
+    against_interpreter_on("dsl_edge", &spec, nfc_examples::dsl_edge::DslEdge::with_seed, &happen);
 }
 
 /// The compiled spec against a hand-written function doing the same job:

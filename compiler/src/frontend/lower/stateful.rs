@@ -24,6 +24,23 @@ fn settings_of(kind: &str) -> &'static [&'static str] {
     }
 }
 
+/// The outcomes each kind gives decisions to (`Stateful::outcomes`).
+fn outcomes_of(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "learn" => &["hit", "same_port"],
+        "conntrack" => &["pass"],
+        "nat" => &["outbound", "inbound"],
+        "policer" => &["conform"],
+        _ => &["picked"],
+    }
+}
+
+/// Nanoseconds as seconds, for messages: `1.5s`.
+pub(super) fn seconds(ns: u64) -> String {
+    let text = format!("{}.{:09}", ns / SECOND, ns % SECOND);
+    format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
 /// A duration as written: `"300s"`, `"5m"`, `"2h"`, `"250ms"`, `"10us"`,
 /// `"1.5s"`, or an integer number of seconds; in nanoseconds.
 pub(super) fn duration(text: &str) -> Option<u64> {
@@ -123,18 +140,17 @@ impl<P: Copy> Lowering<'_, P> {
             "policer" => self.policer(ast, &name, setting),
             _ => self.maglev(ast, &name, setting),
         };
-        let outcomes = state.as_ref().map_or(&[][..], |s| s.outcomes());
+        let outcomes = outcomes_of(kind);
+        debug_assert!(state.as_ref().is_none_or(|s| s.outcomes() == outcomes));
         let mut decisions: Vec<Option<Decision>> = vec![None; outcomes.len()];
         for (outcome, decision) in &ast.outcomes {
             let lowered = self.decision(decision, &format!("the `{}` of table `{name}`", outcome.value));
-            let Some(state) = &state else { continue };
             match outcomes.iter().position(|o| *o == outcome.value) {
                 Some(i) if decisions[i].is_some() => self
                     .error(outcome.at, format!("found `{}` twice in table `{name}`, expected it once", outcome.value)),
                 Some(i) => decisions[i] = Some(lowered),
                 None => {
-                    let hint = suggestion(&outcome.value, outcomes.iter().copied());
-                    let _ = state;
+                    let hint = suggestion(&outcome.value, outcomes.iter().chain(settings).copied());
                     self.error(
                         outcome.at,
                         format!(
@@ -152,19 +168,16 @@ impl<P: Copy> Lowering<'_, P> {
             Decision { actions: Vec::new(), target: if kind == "learn" { Target::Flood } else { Target::Drop } },
             |d| self.decision(d, &format!("the default of table `{name}`")),
         );
-        let Some(state) = state else {
-            return Stage { name, kind: StageKind::FirstMatch { key: vec![] }, entries: vec![], default, loaded: None };
-        };
         let mut entries = Vec::new();
         for (index, outcome) in outcomes.iter().enumerate() {
             let decision = match (decisions[index].take(), &state, *outcome) {
                 (Some(decision), _, _) => decision,
                 // What a bridge does: forward to the port learned, filter a
                 // frame for a station on its own segment.
-                (None, Stateful::Learn { into, .. }, "hit") => {
+                (None, Some(Stateful::Learn { into, .. }), "hit") => {
                     Decision { actions: Vec::new(), target: Target::MetaPort(*into) }
                 }
-                (None, Stateful::Learn { .. }, _) => Decision::DROP,
+                (None, _, _) if kind == "learn" => Decision::DROP,
                 (None, _, outcome) => {
                     self.error(
                         ast.at,
@@ -185,6 +198,9 @@ impl<P: Copy> Lowering<'_, P> {
             };
             entries.push(Entry { name: (*outcome).to_owned(), key: EntryKey::Outcome(index as u8), decision });
         }
+        let Some(state) = state else {
+            return Stage { name, kind: StageKind::FirstMatch { key: vec![] }, entries: vec![], default, loaded: None };
+        };
         Stage { name, kind: StageKind::Stateful(state), entries, default, loaded: None }
     }
 
@@ -220,7 +236,13 @@ impl<P: Copy> Lowering<'_, P> {
                 );
                 None
             }
-            Some(value) => self.scalar(Field::Ipv4Src, value).map(|a| a as u32),
+            Some(value) => {
+                let text = self.text(value, Field::Ipv4Src)?;
+                crate::frontend::values::scalar(Field::Ipv4Src, "external", &[], &text)
+                    .map_err(|message| self.error(value.at, message))
+                    .ok()
+                    .map(|address| address as u32)
+            }
         };
         let ports = match setting.get("ports").map(|v| (v, &v.value)) {
             None => Some((1024, 65535)),
@@ -298,8 +320,10 @@ impl<P: Copy> Lowering<'_, P> {
             self.error(
                 at,
                 format!(
-                    "found an idle timeout of {timeout_ns} ns, expected at least the {fill_ns} ns an empty bucket \
-                     takes to fill (burst / rate)"
+                    "found an idle timeout of {}, expected at least the {} an empty bucket takes to fill \
+                     (burst / rate)",
+                    seconds(timeout_ns),
+                    seconds(fill_ns)
                 ),
             );
             return None;

@@ -64,8 +64,8 @@ impl<P: Copy> Lowering<'_, P> {
                 value.at,
                 format!(
                     "found time {}, expected no earlier than the previous case's {}: cases run in order",
-                    seconds(ns),
-                    seconds(self.test_time)
+                    super::stateful::seconds(ns),
+                    super::stateful::seconds(self.test_time)
                 ),
             ),
             Some(ns) => self.test_time = ns,
@@ -127,10 +127,4 @@ impl<P: Copy> Lowering<'_, P> {
             }
         }
     }
-}
-
-/// Nanoseconds as seconds, for messages: `1.5s`.
-fn seconds(ns: u64) -> String {
-    let text = format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000);
-    format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
 }
