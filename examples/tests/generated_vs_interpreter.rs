@@ -60,6 +60,8 @@ fn interesting_values(spec: &Spec) -> Vec<(Field, u128)> {
                         add(field, value | ((1u128 << host_bits) - 1));
                     }
                 }
+                // Stateful stages are tried with sequences (tests/stateful/specs.rs).
+                EntryKey::Outcome(_) => {}
             }
         }
     }
@@ -92,6 +94,7 @@ fn satisfying_values(spec: &Spec) -> Vec<Vec<(Field, u128)>> {
                     .collect(),
                 EntryKey::Exact(key) => stage.kind.key_fields().iter().copied().zip(key.iter().copied()).collect(),
                 &EntryKey::Prefix { value, .. } => vec![(stage.kind.key_fields()[0], value)],
+                EntryKey::Outcome(_) => Vec::new(),
             };
             all.push(fields.into_iter().filter(|(f, _)| f.is_in_packet()).collect());
         }
