@@ -795,7 +795,11 @@ fn bridge_learns_so_only_frames_to_unheard_hosts_are_flooded() {
     }
     let summary = nf.stop();
     assert_eq!(rule_packets(&summary, "flood/unknown"), 2, "{summary}");
-    assert_eq!(rule_packets(&summary, "learn/new"), 3, "{summary}");
     assert_eq!(rule_packets(&summary, "forward"), 3 * 6 - 2, "every other frame to one port: {summary}");
-    assert_eq!(rule_packets(&summary, "flood/group"), 0, "{summary}");
+    // The kernel may still send a frame of its own to a group address when
+    // an interface comes up (an IGMP report, seen under load): flooded as a
+    // group frame, its source learned. Everything else is the pings'.
+    let group = rule_packets(&summary, "flood/group");
+    assert!(group <= 3, "{summary}");
+    assert!((3..=3 + group).contains(&rule_packets(&summary, "learn/new")), "{summary}");
 }

@@ -241,6 +241,89 @@ impl<N: NetworkFunction> Target for Nf<N> {
     }
 }
 
+/// A stateful NF: inputs are packet sequences with time, each record
+/// `[advance, port, length, frame...]` (advance: a step of the clock, from
+/// none to two hours, so idle timeouts pass). Generated code and
+/// interpreter (both with seed 0) must agree on every packet's outputs,
+/// bytes and counters. Their state lives on from input to input, like a
+/// deployment's, and the clock only moves forward.
+pub struct StatefulNf<N: NetworkFunction> {
+    name: String,
+    ports: u8,
+    generated: N,
+    interpreter: Interpreter,
+    now: u64,
+}
+
+/// The clock's steps an advance byte picks from.
+const ADVANCES_NS: [u64; 7] = [0, 1_000, 1_000_000, 1_000_000_000, 61_000_000_000, 301_000_000_000, 7_500_000_000_000];
+
+impl<N: NetworkFunction> StatefulNf<N> {
+    pub fn new(name: &str, spec: &Spec, generated: N) -> StatefulNf<N> {
+        StatefulNf {
+            name: format!("nf-{name}"),
+            ports: spec.ports.len() as u8,
+            generated,
+            interpreter: Interpreter::new(spec),
+            now: 0,
+        }
+    }
+}
+
+impl<N: NetworkFunction> Target for StatefulNf<N> {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    /// Realistic frames in threes (as request, reply and repeat), at
+    /// various steps of the clock.
+    fn seeds(&self) -> Vec<Vec<u8>> {
+        let frames: Vec<Vec<u8>> = packet_seeds().into_iter().filter(|f| f.len() < 256).collect();
+        frames
+            .chunks(3)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut input = Vec::new();
+                for (j, frame) in chunk.iter().enumerate() {
+                    input.extend([(i + j) as u8 % 7, j as u8, frame.len() as u8]);
+                    input.extend_from_slice(frame);
+                }
+                input
+            })
+            .collect()
+    }
+    fn max_len(&self) -> usize {
+        1024
+    }
+    fn run(&mut self, data: &[u8]) -> u64 {
+        let mut rest = data;
+        let mut seen = Vec::new();
+        while let [advance, port, len, tail @ ..] = rest {
+            let frame = &tail[..usize::from(*len).min(tail.len())];
+            rest = &tail[frame.len()..];
+            self.now += ADVANCES_NS[usize::from(*advance) % ADVANCES_NS.len()];
+            self.generated.set_time(self.now);
+            self.interpreter.set_time(self.now);
+            let port = port % self.ports;
+            let before: Vec<u64> = self.generated.counters().iter().map(|c| c.packets).collect();
+            let generated = process_copy(&mut self.generated, port, frame);
+            let reference = process_copy(&mut self.interpreter, port, frame);
+            assert_eq!(generated, reference, "{}: generated code and interpreter differ on port {port}", self.name);
+            assert_eq!(self.generated.counters(), self.interpreter.counters(), "{}: counters differ", self.name);
+            let counted: Vec<usize> = self
+                .generated
+                .counters()
+                .iter()
+                .zip(&before)
+                .enumerate()
+                .filter(|(_, (c, b))| c.packets != **b)
+                .map(|(i, _)| i)
+                .collect();
+            seen.push((generated.0, counted));
+        }
+        hash(seen)
+    }
+}
+
 /// A target's name and how to make it.
 pub type Entry = (&'static str, fn() -> Box<dyn Target>);
 
@@ -287,6 +370,16 @@ pub fn nf_targets() -> Vec<Entry> {
             Box::new(nf)
         }),
         ("entries-file", || Box::new(EntriesFile::new())),
+        ("nf-bridge", || Box::new(StatefulNf::new("bridge", &shipped("bridge"), specs::bridge::Bridge::with_seed(0)))),
+        ("nf-nat", || Box::new(StatefulNf::new("nat", &shipped("nat"), specs::nat::Nat::with_seed(0)))),
+        ("nf-stateful-firewall", || {
+            let generated = specs::stateful_firewall::StatefulFirewall::with_seed(0);
+            Box::new(StatefulNf::new("stateful-firewall", &shipped("stateful_firewall"), generated))
+        }),
+        ("nf-policer", || {
+            Box::new(StatefulNf::new("policer", &shipped("policer"), specs::policer::Policer::with_seed(0)))
+        }),
+        ("nf-lb", || Box::new(StatefulNf::new("lb", &shipped("lb"), specs::lb::Lb::with_seed(0)))),
     ]
 }
 
