@@ -369,6 +369,14 @@ pub fn nf_targets() -> Vec<Entry> {
             }
             Box::new(nf)
         }),
+        ("nf-depth-ethernet", || {
+            let spec = load_spec(&repository().join("examples/specs/depth_ethernet.toml"));
+            Box::new(Nf::new("depth-ethernet", &spec, nfc_examples::depths::DepthEthernet::new()))
+        }),
+        ("nf-depth-ip", || {
+            let spec = load_spec(&repository().join("examples/specs/depth_ip.toml"));
+            Box::new(Nf::new("depth-ip", &spec, nfc_examples::depths::DepthIp::new()))
+        }),
         ("entries-file", || Box::new(EntriesFile::new())),
         ("nf-bridge", || Box::new(StatefulNf::new("bridge", &shipped("bridge"), specs::bridge::Bridge::with_seed(0)))),
         ("nf-nat", || Box::new(StatefulNf::new("nat", &shipped("nat"), specs::nat::Nat::with_seed(0)))),
