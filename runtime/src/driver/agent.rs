@@ -113,7 +113,7 @@ impl Agent {
     /// Never inlined: one call per burst costs nothing, and it keeps the
     /// per-packet loop a symbol of its own, so CI can disassemble it and
     /// check it makes no indirect call, no call to the NF and no call that
-    /// can panic (`.ci/no-indirect-calls`).
+    /// can panic (`.ci/no-indirect-calls`, `.ci/loop-shape`).
     #[inline(never)]
     pub fn poll<N: NetworkFunction, const OTHERS: usize>(&mut self, nf: &mut N) -> (usize, Option<u32>) {
         let start = self.processed;
