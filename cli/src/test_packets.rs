@@ -1,7 +1,12 @@
 //! `nfc packets SPEC --out DIR`: a spec's test packets as captures, one per
-//! port that a case sends into (`DIR/PORT.pcap`, cases in spec order, 1 ms
-//! apart), so they can be replayed on the model (`--model-traffic
-//! PORT=DIR/PORT.pcap`) or through any capture-reading tool.
+//! port that a case sends into (`DIR/PORT.pcap`, cases in spec order), so
+//! they can be replayed on the model (`--model-traffic PORT=DIR/PORT.pcap`)
+//! or through any capture-reading tool. Each packet's timestamp is its
+//! case's `time` plus the case's index in the spec in nanoseconds: the
+//! capture backend (`--pcap-in`), which merges its inputs by timestamp and
+//! takes its clock from them, replays a timed sequence across ports in the
+//! spec's order at the spec's times. (The model cycles each port's capture
+//! on its own and keeps its own time.)
 
 use nfc_compiler::{testcase, Checked};
 use nfc_runtime::capture::PcapWriter;
@@ -24,15 +29,16 @@ pub fn write(checked: &Checked, dir: &Path) -> Result<Vec<Written>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut written = Vec::new();
     for (index, port) in spec.ports.iter().enumerate() {
-        let cases: Vec<_> = spec.tests.iter().filter(|case| usize::from(case.in_port) == index).collect();
+        let cases: Vec<_> =
+            spec.tests.iter().enumerate().filter(|(_, case)| usize::from(case.in_port) == index).collect();
         if cases.is_empty() {
             continue;
         }
         let path = dir.join(format!("{}.pcap", port.name));
         let mut writer = PcapWriter::create(&path).map_err(|e| e.to_string())?;
-        for (i, case) in cases.iter().enumerate() {
+        for (order, case) in &cases {
             let (packet, _) = testcase::packets(case);
-            writer.write(i as u64 * 1_000_000, &packet).map_err(|e| e.to_string())?;
+            writer.write(case.time_ns + *order as u64, &packet).map_err(|e| e.to_string())?;
         }
         writer.flush().map_err(|e| e.to_string())?;
         written.push(Written { port: port.name.clone(), path, packets: cases.len() });

@@ -374,3 +374,49 @@ fn packets_of_a_spec_without_test_cases_is_one_clear_error() {
     assert!(!ok);
     assert_eq!(stderr.trim(), "nfc packets: bare has no [[test]] cases, so no test packets to write");
 }
+
+/// Through the capture backend, which merges inputs by timestamp and takes
+/// its clock from them, every shipped spec's test packets (stateful timed
+/// sequences across ports included) leave each port as exactly the bytes
+/// its cases expect, in spec order.
+#[test]
+fn a_specs_test_packets_through_the_capture_backend_give_the_expected_packets() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut specs: Vec<_> = std::fs::read_dir(root.join("nf-specs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    specs.sort();
+    assert!(specs.len() >= 6, "{specs:?}");
+    for spec_path in specs {
+        let spec = nfc_compiler::compile_file(&spec_path).expect("shipped specs compile").spec;
+        let name = spec.name.clone();
+        let dir = TempDir::new(&format!("packets-pcap-{name}"));
+        let (spec_arg, out) = (spec_path.display().to_string(), dir.0.display().to_string());
+        let (ok, _, stderr) = nfc(&["packets", &spec_arg, "--out", &out]);
+        assert!(ok, "{name}: {stderr}");
+        let mut args = vec!["run".to_owned(), spec_arg.clone(), "--quiet".to_owned()];
+        for (port, definition) in spec.ports.iter().enumerate() {
+            let input = dir.0.join(format!("{}.pcap", definition.name));
+            if spec.tests.iter().any(|case| usize::from(case.in_port) == port) {
+                args.push(format!("--pcap-in={}={}", definition.name, input.display()));
+            }
+            let output = dir.0.join(format!("{}-out.pcap", definition.name));
+            args.push(format!("--pcap-out={}={}", definition.name, output.display()));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, _, stderr) = nfc(&args);
+        assert!(ok, "{name}: {stderr}");
+        for (port, definition) in spec.ports.iter().enumerate() {
+            let expected: Vec<Vec<u8>> = spec
+                .tests
+                .iter()
+                .filter(|case| case.expect_outputs & (1 << port) != 0)
+                .map(|case| nfc_compiler::testcase::packets(case).1)
+                .collect();
+            let sent = frames(&dir.0.join(format!("{}-out.pcap", definition.name)));
+            assert_eq!(sent, expected, "{name}: port {}", definition.name);
+        }
+    }
+}
