@@ -7,11 +7,12 @@
 //! without compiling it.
 
 use crate::codegen::counter_names;
-use crate::ir::{Action, Decision, Entry, EntryKey, Field, Spec, Stage, StageKind, Stateful, Target, Test};
+use crate::ir::{Action, Decision, Entry, EntryKey, Field, ReplyError, Spec, Stage, StageKind, Stateful, Target, Test};
 use nfc_runtime::state::{
     Balancer, BucketLimits, ConnTracker, Direction, ExternalRange, FlowKey, FlowTimeouts, Learned, LearningTable, Napt,
     NatConfig, Pick, Policed, Policer, Translation, Verdict,
 };
+use nfc_runtime::wire::{icmp_error_in_place, IcmpError, Responder};
 use nfc_runtime::{
     Frame, Headers, LoadedTable, NetworkFunction, Outputs, PortId, RuleCounter, TableBuilder, TtlOutcome,
 };
@@ -267,6 +268,25 @@ impl Packet<'_, '_> {
                 }
                 Action::PopVlan => {
                     self.headers.pop_vlan(self.frame);
+                }
+                Action::ArpReply { address, mac } => {
+                    let ours = |requested: u32| (requested == address).then_some(mac);
+                    if nfc_runtime::wire::arp::answer_request(&self.headers, self.frame.data_mut(), ours).is_none() {
+                        return false;
+                    }
+                }
+                Action::IcmpError { error, mac, ipv4, ipv6 } => {
+                    let error = match error {
+                        ReplyError::TimeExceeded => IcmpError::TimeExceeded,
+                        ReplyError::NetUnreachable => IcmpError::NetUnreachable,
+                        ReplyError::HostUnreachable => IcmpError::HostUnreachable,
+                        ReplyError::PortUnreachable => IcmpError::PortUnreachable,
+                        ReplyError::AdminProhibited => IcmpError::AdminProhibited,
+                    };
+                    let responder = Responder { mac, ipv4, ipv6 };
+                    if icmp_error_in_place(self.frame, &self.headers, error, &responder).is_err() {
+                        return false;
+                    }
                 }
             }
         }

@@ -301,6 +301,43 @@ pub enum Action {
     PushVlan { vid: u16, pcp: u8 },
     /// Remove the outermost 802.1Q tag; a no-op on untagged frames.
     PopVlan,
+    /// A router's own address: an ARP request for `address` becomes its
+    /// reply from `mac`, in place; any other frame is dropped. Always the
+    /// last action of a decision that ends with an output.
+    ArpReply { address: u32, mac: u64 },
+    /// The packet becomes the ICMP error `error` about it, from `mac` and
+    /// the router's address of its family (`ipv4`, `ipv6`; 0 for none), in
+    /// place; dropped when no error may be sent. Last, like `ArpReply`.
+    IcmpError { error: ReplyError, mac: u64, ipv4: u32, ipv6: u128 },
+}
+
+/// The ICMP errors a spec can send (`runtime::wire::IcmpError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReplyError {
+    TimeExceeded,
+    NetUnreachable,
+    HostUnreachable,
+    PortUnreachable,
+    AdminProhibited,
+}
+
+impl ReplyError {
+    /// Each error as a spec names it.
+    pub const ALL: [(&'static str, ReplyError); 5] = [
+        ("time_exceeded", ReplyError::TimeExceeded),
+        ("net_unreachable", ReplyError::NetUnreachable),
+        ("host_unreachable", ReplyError::HostUnreachable),
+        ("port_unreachable", ReplyError::PortUnreachable),
+        ("admin_prohibited", ReplyError::AdminProhibited),
+    ];
+}
+
+impl Action {
+    /// Whether the action rewrites the whole frame into a reply, so that it
+    /// must come last and be sent out.
+    pub fn is_reply(&self) -> bool {
+        matches!(self, Action::ArpReply { .. } | Action::IcmpError { .. })
+    }
 }
 
 /// Where a packet goes.

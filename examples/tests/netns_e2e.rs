@@ -673,22 +673,49 @@ fn succeeds(command: &str) -> bool {
 #[test]
 fn nat_lets_inside_hosts_out_and_keeps_outside_hosts_out() {
     require_netns!();
+    let summary = nat_scenario("nat", env!("CARGO_BIN_EXE_nat"), "02:00:00:00:00:0a");
+    assert!(rule_packets(&summary, "out/new_mapping") >= 3, "ping and two TCP connections: {summary}");
+    assert!(rule_packets(&summary, "in/translated") >= 3, "{summary}");
+    assert!(rule_packets(&summary, "arp/answered") >= 2, "both sides resolved the router: {summary}");
+    assert!(rule_packets(&summary, "drop/not_for_us") >= 2, "the pings to 10.0.0.2 from outside: {summary}");
+    assert!(rule_packets(&summary, "drop/no_mapping") >= 1, "the SYNs to 203.0.113.1:5202: {summary}");
+}
+
+/// The same with the NAT compiled from `nf-specs/nat.toml` (binary
+/// `nat_spec`): the spec answers ARP for its two addresses, translates with
+/// its `nat` stage and finds the inside host's MAC in its neighbour table.
+#[test]
+fn compiled_nat_spec_lets_inside_hosts_out_and_keeps_outside_hosts_out() {
+    require_netns!();
+    let summary = nat_scenario("nats", env!("CARGO_BIN_EXE_nat_spec"), "02:00:00:00:00:10");
+    assert!(rule_packets(&summary, "napt/outbound/new") >= 3, "ping and two TCP connections: {summary}");
+    assert!(rule_packets(&summary, "napt/inbound") >= 3, "{summary}");
+    assert!(rule_packets(&summary, "arp_inside") >= 1, "hostA resolved the router: {summary}");
+    assert!(rule_packets(&summary, "arp_outside") >= 1, "hostB resolved the router: {summary}");
+    assert!(rule_packets(&summary, "napt/no_mapping") >= 1, "the SYNs to 203.0.113.1:5202: {summary}");
+    every_frame_received_is_accounted_for(&summary);
+}
+
+/// The NAT scenario on `binary` (hostA inside at `inside_mac`): ping and
+/// iperf3 out, hostB sees the external address, nothing from outside gets
+/// in; the final summary.
+fn nat_scenario(tag: &str, binary: &str, inside_mac: &str) -> String {
     let socket = Socket::AfPacket;
     let ports = ["inside", "outside"];
     let net = Topology::new(
-        &socket.tag("nat"),
+        &socket.tag(tag),
         &ports,
-        &[Some(("02:00:00:00:00:0a", "10.0.0.2/24")), Some(("02:00:00:00:00:12", "203.0.113.2/24"))],
+        &[Some((inside_mac, "10.0.0.2/24")), Some(("02:00:00:00:00:12", "203.0.113.2/24"))],
     );
     let (a, b) = (net.host("inside"), net.host("outside"));
     must(&format!("ip -n {a} route add default via 10.0.0.1"));
     // hostB knows the way to the inside network, so its attempts reach the NAT.
     must(&format!("ip -n {b} route add 10.0.0.0/24 via 203.0.113.1"));
-    let nf = RunningNf::start(env!("CARGO_BIN_EXE_nat"), &net.interfaces(&ports), socket);
+    let nf = RunningNf::start(binary, &net.interfaces(&ports), socket);
 
     let ping = sh(&format!("ip netns exec {a} timeout 10 ping -c 3 -i 0.2 -W 2 203.0.113.2"));
     assert!(ping.status.success(), "ping out through the NAT failed:\n{}", String::from_utf8_lossy(&ping.stdout));
-    let log = std::env::temp_dir().join(format!("nfc-e2e-nat-iperf-{}.log", std::process::id()));
+    let log = std::env::temp_dir().join(format!("nfc-e2e-{tag}-iperf-{}.log", std::process::id()));
     must(&format!("ip netns exec {b} timeout 20 iperf3 -s -1 -D -p 5201 --logfile {}", log.display()));
     std::thread::sleep(Duration::from_millis(300));
     let iperf = sh(&format!("ip netns exec {a} timeout 20 iperf3 -c 203.0.113.2 -p 5201 -t 2 --connect-timeout 3000"));
@@ -698,8 +725,15 @@ fn nat_lets_inside_hosts_out_and_keeps_outside_hosts_out() {
         String::from_utf8_lossy(&iperf.stdout),
         String::from_utf8_lossy(&iperf.stderr)
     );
-    std::thread::sleep(Duration::from_millis(300));
-    let server_log = std::fs::read_to_string(&log).unwrap_or_default();
+    // The daemonised server writes its log when it gets to it: wait for it.
+    let mut server_log = String::new();
+    for _ in 0..30 {
+        server_log = std::fs::read_to_string(&log).unwrap_or_default();
+        if server_log.contains("Accepted connection") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let _ = std::fs::remove_file(&log);
     assert!(server_log.contains("Accepted connection from 203.0.113.1"), "hostB saw the inside address:\n{server_log}");
 
@@ -713,12 +747,7 @@ fn nat_lets_inside_hosts_out_and_keeps_outside_hosts_out() {
         assert!(!attempt.status.success(), "TCP from outside to {target} got through");
     }
 
-    let summary = nf.stop();
-    assert!(rule_packets(&summary, "out/new_mapping") >= 3, "ping and two TCP connections: {summary}");
-    assert!(rule_packets(&summary, "in/translated") >= 3, "{summary}");
-    assert!(rule_packets(&summary, "arp/answered") >= 2, "both sides resolved the router: {summary}");
-    assert!(rule_packets(&summary, "drop/not_for_us") >= 2, "the pings to 10.0.0.2 from outside: {summary}");
-    assert!(rule_packets(&summary, "drop/no_mapping") >= 1, "the SYNs to 203.0.113.1:5202: {summary}");
+    nf.stop()
 }
 
 /// hostA inside (10.0.1.2) and hostB outside (10.0.1.3) on one subnet with

@@ -1,7 +1,7 @@
 //! Actions as calls to the wire setters, which keep checksums right.
 
 use super::fields::{accessor, literal, meta_variable, read, value_type};
-use crate::ir::{Action, Field, Hole};
+use crate::ir::{Action, Field, Hole, ReplyError};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, ToTokens};
 
@@ -46,6 +46,28 @@ pub(super) fn sequence(actions: &[Action], holes: &[(Hole, TokenStream)]) -> Tok
             }
         }
         Action::PopVlan => quote! { headers.pop_vlan(frame); },
+        Action::ArpReply { address, mac } => quote! {
+            let ours = |requested: u32| if requested == #address { ::core::option::Option::Some(#mac) } else { ::core::option::Option::None };
+            if ::nfc::runtime::wire::arp::answer_request(&headers, frame.data_mut(), ours).is_none() {
+                return ::nfc::runtime::Outputs::DROP;
+            }
+        },
+        Action::IcmpError { error, mac, ipv4, ipv6 } => {
+            let error = match error {
+                ReplyError::TimeExceeded => quote! { TimeExceeded },
+                ReplyError::NetUnreachable => quote! { NetUnreachable },
+                ReplyError::HostUnreachable => quote! { HostUnreachable },
+                ReplyError::PortUnreachable => quote! { PortUnreachable },
+                ReplyError::AdminProhibited => quote! { AdminProhibited },
+            };
+            quote! {
+                let responder = ::nfc::runtime::wire::Responder { mac: #mac, ipv4: #ipv4, ipv6: #ipv6 };
+                let error = ::nfc::runtime::wire::IcmpError::#error;
+                if ::nfc::runtime::wire::icmp_error_in_place(frame, &headers, error, &responder).is_err() {
+                    return ::nfc::runtime::Outputs::DROP;
+                }
+            }
+        }
     });
     quote! { #(#each)* }
 }

@@ -46,7 +46,12 @@ fn action(action: &Action) -> Option<ParseDepth> {
         Action::Set { field, .. } => to_write(field),
         Action::Copy { to, from } => to_write(to).max(to_read(from)),
         Action::DecrementTtl => Some(ParseDepth::Ip),
-        Action::SwapMacs | Action::PushVlan { .. } | Action::PopVlan => Some(ParseDepth::Ethernet),
+        Action::SwapMacs | Action::PushVlan { .. } | Action::PopVlan | Action::ArpReply { .. } => {
+            Some(ParseDepth::Ethernet)
+        }
+        // The error is checked against the packet's fragment state and
+        // upper-layer protocol, and quotes it.
+        Action::IcmpError { .. } => Some(ParseDepth::Full),
     }
 }
 

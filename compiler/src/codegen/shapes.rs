@@ -37,7 +37,12 @@ pub(super) fn shape_of(decision: &Decision) -> (Shape, Vec<u128>) {
                 holes.extend([Hole::PushVid(index), Hole::PushPcp(index)]);
                 values.extend([u128::from(std::mem::take(vid)), u128::from(std::mem::take(pcp))]);
             }
-            Action::Copy { .. } | Action::DecrementTtl | Action::SwapMacs | Action::PopVlan => {}
+            Action::Copy { .. }
+            | Action::DecrementTtl
+            | Action::SwapMacs
+            | Action::PopVlan
+            | Action::ArpReply { .. }
+            | Action::IcmpError { .. } => {}
         }
     }
     match &mut template.target {

@@ -108,6 +108,8 @@ pub enum ActionAst<P> {
         vid: Option<At<Value<P>, P>>,
         pcp: Option<At<Value<P>, P>>,
     },
+    /// `arp_reply` or `icmp_error` with their `name = value` arguments.
+    Reply(String, Pairs<P>),
 }
 
 #[derive(Clone, Debug)]

@@ -328,6 +328,18 @@ fn action(input: ParseStream) -> syn::Result<Ast<ActionAst<Span>>> {
             let pcp = if content.parse::<Option<Token![,]>>()?.is_some() { Some(value(&content)?) } else { None };
             ActionAst::PushVlan { vid: Some(vid), pcp }
         }
+        // `arp_reply(address = "10.0.0.1", mac = "02:..")`,
+        // `icmp_error(type = time_exceeded, mac = "02:..", ipv4 = "10.0.0.1")`.
+        "arp_reply" | "icmp_error" => {
+            let content;
+            parenthesized!(content in input);
+            let arguments = comma_separated(&content, |input| {
+                let key = name(input)?;
+                input.parse::<Token![=]>()?;
+                Ok((key, value(input)?))
+            })?;
+            ActionAst::Reply(verb.to_string(), arguments)
+        }
         other => ActionAst::Named(other.to_owned()),
     };
     Ok(At::new(action, span))
@@ -669,5 +681,44 @@ mod tests {
         assert_eq!(spec.stages[1].entries[0].decision.target, Target::Goto(2));
         assert_eq!(spec.tests.len(), 1);
         assert_eq!(spec.tests[0].expect_outputs, 1);
+    }
+
+    #[test]
+    fn router_replies_and_stateful_stages() {
+        let checked = parse(quote! {
+            name: gateway;
+            ports: [lan, wan];
+            metadata: { port: 8 };
+            rule arp { in_port == lan, eth.type == arp } => [arp_reply(address = "10.0.0.1", mac = "02:00:00:00:00:01")] in_port;
+            rule expiring { ip.ttl == "0-1" } => [icmp_error(type = time_exceeded, mac = "02:00:00:00:00:01", ipv4 = "10.0.0.1")] in_port;
+            default => goto macs;
+            table macs: learn(into = meta.port, capacity = 16, idle_timeout = "1m") {
+                same_port => drop;
+            }
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let spec = checked.spec;
+        assert_eq!(
+            spec.rules().entries[0].decision.actions,
+            [Action::ArpReply { address: 0x0a00_0001, mac: 0x0200_0000_0001 }]
+        );
+        assert_eq!(
+            spec.rules().entries[1].decision.actions,
+            [Action::IcmpError { error: ReplyError::TimeExceeded, mac: 0x0200_0000_0001, ipv4: 0x0a00_0001, ipv6: 0 }]
+        );
+        let port = MetaId { index: 0, width: 8 };
+        assert_eq!(
+            spec.stages[1].kind,
+            StageKind::Stateful(Stateful::Learn {
+                learn: Field::EthSrc,
+                lookup: Field::EthDst,
+                into: port,
+                capacity: 16,
+                timeout_ns: 60_000_000_000
+            })
+        );
+        // `hit` by default out of the port found; a miss floods.
+        assert_eq!(spec.stages[1].entries[0].decision.target, Target::MetaPort(port));
+        assert_eq!(spec.stages[1].default.target, Target::Flood);
     }
 }

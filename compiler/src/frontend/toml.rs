@@ -307,6 +307,9 @@ impl Parser<'_, '_> {
                     match (kind, pairs(argument)) {
                         ("set", Some(sets)) => actions.push(At::new(ActionAst::Set(sets), at)),
                         ("copy", Some(copies)) => actions.push(At::new(ActionAst::Copy(copies), at)),
+                        ("arp_reply" | "icmp_error", Some(arguments)) => {
+                            actions.push(At::new(ActionAst::Reply(kind.to_owned(), arguments), at))
+                        }
                         ("push_vlan", Some(_)) => {
                             let args = argument.as_inline_table().expect("an inline table");
                             self.known_keys(args, "push_vlan", &["vid", "pcp"]);
@@ -322,7 +325,8 @@ impl Parser<'_, '_> {
                             at,
                             format!(
                                 "found action `{kind}`, expected {{ set = {{ field = value }} }}, \
-                                 {{ copy = {{ to = \"from\" }} }} or {{ push_vlan = {{ vid = N }} }}"
+                                 {{ copy = {{ to = \"from\" }} }}, {{ push_vlan = {{ vid = N }} }}, \
+                                 {{ arp_reply = {{ .. }} }} or {{ icmp_error = {{ .. }} }}"
                             ),
                         ),
                     }

@@ -33,9 +33,16 @@ struct Step {
 }
 
 /// Hosts of the world: inside (10.0.0.2-3), outside (198.51.100.7-8), the
-/// NAT's external address, the balancer's VIP.
-const ADDRESSES: [[u8; 4]; 6] =
-    [[10, 0, 0, 2], [10, 0, 0, 3], [198, 51, 100, 7], [198, 51, 100, 8], [203, 0, 113, 1], [192, 0, 2, 10]];
+/// NAT's external address, the balancer's VIP, the NAT's inside address.
+const ADDRESSES: [[u8; 4]; 7] = [
+    [10, 0, 0, 2],
+    [10, 0, 0, 3],
+    [198, 51, 100, 7],
+    [198, 51, 100, 8],
+    [203, 0, 113, 1],
+    [192, 0, 2, 10],
+    [10, 0, 0, 1],
+];
 /// Few ports, so flows recur and a NAT's first ports are hit from outside.
 const PORTS: [u16; 6] = [1024, 1025, 1026, 5000, 53, 443];
 /// Steps of the clock: none, a little, past the firewall's closing timeout,
@@ -66,7 +73,7 @@ fn packet(flow: Flow, reply: bool, bits: u8, size: usize) -> Vec<u8> {
     let flags = Flags { syn: bits & 1 != 0, ack: bits & 2 != 0, fin: bits & 4 != 0, rst: bits & 8 != 0 };
     // An echo's identifier is the requester's port, in both directions.
     let id = if reply { dport } else { sport };
-    match flow.kind {
+    let mut frame = match flow.kind {
         0 | 1 => tcp(from_host, to_host, sport, dport, flags, payload),
         // A UDP conversation, in which an ICMP error about the other
         // side's datagram now and then comes instead.
@@ -87,7 +94,23 @@ fn packet(flow: Flow, reply: bool, bits: u8, size: usize) -> Vec<u8> {
             builder.write(&mut out, payload).unwrap();
             out
         }
+    };
+    // Now and then an IPv4 packet about to expire (routers answer it).
+    if bits & 0xc0 == 0xc0 && frame.get(12..14) == Some(&[0x08, 0x00]) {
+        expire_soon(&mut frame);
     }
+    frame
+}
+
+/// Sets an IPv4 frame's TTL to 1, its header checksum recomputed.
+fn expire_soon(frame: &mut [u8]) {
+    frame[22] = 1;
+    frame[24..26].copy_from_slice(&[0, 0]);
+    let ihl = usize::from(frame[14] & 0xf) * 4;
+    let sum = frame[14..14 + ihl].chunks(2).map(|w| u32::from(u16::from_be_bytes([w[0], w[1]]))).sum::<u32>();
+    let folded = (sum & 0xffff) + (sum >> 16);
+    let folded = (folded & 0xffff) + (folded >> 16);
+    frame[24..26].copy_from_slice(&(!(folded as u16)).to_be_bytes());
 }
 
 /// Sequences over a handful of flows, so requests meet their replies.
@@ -174,7 +197,16 @@ fn bridge_matches_the_interpreter() {
 
 #[test]
 fn nat_matches_the_interpreter() {
-    let happen = ["napt/outbound/new", "napt/outbound", "napt/inbound", "napt/related", "napt/no_mapping"];
+    let happen = [
+        "napt/outbound/new",
+        "napt/outbound",
+        "napt/inbound",
+        "napt/related",
+        "napt/no_mapping",
+        "arp_inside",
+        "expiring_inside",
+        "expiring_outside",
+    ];
     against_interpreter("nat", specs::nat::Nat::with_seed, &happen);
 }
 
@@ -194,6 +226,28 @@ fn policer_matches_the_interpreter() {
 fn lb_matches_the_interpreter() {
     let happen = ["pick/affinity", "pick/new", "pick/untrackable"];
     against_interpreter("lb", specs::lb::Lb::with_seed, &happen);
+}
+
+/// The spec NAT answers an expiring packet with ICMP time exceeded: checked
+/// by etherparse (types, addresses, every checksum recomputed, the quote).
+#[test]
+fn nat_spec_sends_time_exceeded_for_an_expiring_packet() {
+    let mut nat = specs::nat::Nat::with_seed(0);
+    let (inside, remote) = (host(0x10, [10, 0, 0, 2]), host(0x12, [198, 51, 100, 7]));
+    let mut packet = udp(inside, Host { mac: mac(1), ip: remote.ip }, 5000, 53, b"0123456789");
+    expire_soon(&mut packet);
+    let (outputs, reply) = process_copy(&mut nat, 0, &packet);
+    assert_eq!(outputs, 1, "back out of the inside port");
+    let seen = seen(&reply);
+    assert_eq!((seen.src, seen.dst, seen.ports), ([10, 0, 0, 1], [10, 0, 0, 2], (11, 0)));
+    assert_eq!((seen.src_mac, seen.dst_mac), (mac(1), mac(0x10)));
+    // The quote: as much of the original datagram as fits in 576 bytes
+    // (RFC 1812 §4.3.2.3), here all of it.
+    assert_eq!(seen.payload, packet[14..].to_vec());
+    let counters = nat.counters();
+    let names = nat.counter_names();
+    let expiring = names.iter().position(|n| *n == "expiring_inside").unwrap();
+    assert_eq!(counters[expiring].packets, 1);
 }
 
 /// `nf!` (examples/src/lib.rs, `dsl_edge`): the same text parsed here.

@@ -63,7 +63,91 @@ impl<P: Copy> Lowering<'_, P> {
                 Target::Drop
             }
         };
+        if matches!(target, Target::Goto(_)) && actions.iter().any(Action::is_reply) {
+            self.error(
+                ast.at,
+                format!(
+                    "found a goto after arp_reply or icmp_error in {what}, expected an output (usually \"in_port\"): \
+                     the reply is made"
+                ),
+            );
+        }
         Decision { actions, target }
+    }
+
+    /// `arp_reply = { address, mac }` or `icmp_error = { type, mac, ipv4,
+    /// ipv6 }`, every argument checked.
+    fn reply(&mut self, kind: &str, arguments: &Pairs<P>, at: P) -> Option<Action> {
+        let known: &[&str] = if kind == "arp_reply" { &["address", "mac"] } else { &["type", "mac", "ipv4", "ipv6"] };
+        let mut values: Vec<(&str, &At<Value<P>, P>)> = Vec::new();
+        // Names a misspelt argument was probably meant as: not "missing" too.
+        let mut meant: Vec<&str> = Vec::new();
+        for (key, value) in arguments {
+            match known.iter().find(|k| **k == key.value) {
+                Some(k) => values.push((k, value)),
+                None => {
+                    let hint = suggestion(&key.value, known.iter().copied());
+                    meant.extend(known.iter().filter(|k| hint.contains(&format!("`{k}`"))));
+                    self.error(
+                        key.at,
+                        format!("found `{}` in {kind}, expected one of {}{hint}", key.value, known.join(", ")),
+                    );
+                }
+            }
+        }
+        let get = |name: &str| values.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        let value_of = |lowering: &mut Self, name: &str, field: Field, required: bool| -> Option<u128> {
+            match get(name) {
+                Some(value) => {
+                    let text = lowering.text(value, field)?;
+                    crate::frontend::values::scalar(field, name, &[], &text)
+                        .map_err(|message| lowering.error(value.at, message))
+                        .ok()
+                }
+                None if required && !meant.contains(&name) => {
+                    lowering.error(
+                        at,
+                        format!("found no `{name}` in {kind}, expected {}", crate::frontend::values::expected(field)),
+                    );
+                    None
+                }
+                None => Some(0),
+            }
+        };
+        if kind == "arp_reply" {
+            let address = value_of(self, "address", Field::Ipv4Dst, true);
+            let mac = value_of(self, "mac", Field::EthSrc, true);
+            return Some(Action::ArpReply { address: address? as u32, mac: mac? as u64 });
+        }
+        let error = match get("type").map(|v| &v.value) {
+            Some(Value::Text(name)) => match ReplyError::ALL.iter().find(|(n, _)| n == name) {
+                Some((_, error)) => Some(*error),
+                None => {
+                    let hint = suggestion(name, ReplyError::ALL.iter().map(|(n, _)| *n));
+                    let names: Vec<&str> = ReplyError::ALL.iter().map(|(n, _)| *n).collect();
+                    self.error(
+                        get("type").expect("given").at,
+                        format!("found error type `{name}`, expected one of {}{hint}", names.join(", ")),
+                    );
+                    None
+                }
+            },
+            Some(other) => {
+                self.error(get("type").expect("given").at, format!("found {}, expected an error type", other.kind()));
+                None
+            }
+            None => {
+                self.error(at, "found no `type` in icmp_error, expected e.g. type = \"time_exceeded\"");
+                None
+            }
+        };
+        let mac = value_of(self, "mac", Field::EthSrc, true);
+        let ipv4 = value_of(self, "ipv4", Field::Ipv4Src, false);
+        let ipv6 = value_of(self, "ipv6", Field::Ipv6Src, false);
+        if get("ipv4").is_none() && get("ipv6").is_none() {
+            self.error(at, "found no address in icmp_error, expected ipv4 = \"..\", ipv6 = \"..\" or both");
+        }
+        Some(Action::IcmpError { error: error?, mac: mac? as u64, ipv4: ipv4? as u32, ipv6: ipv6? })
     }
 
     /// `$name` in a template: the parameter's index, noting the hole it
@@ -173,6 +257,11 @@ impl<P: Copy> Lowering<'_, P> {
                         actions.push(Action::Copy { to, from: from_field });
                     }
                 }
+                ActionAst::Reply(kind, arguments) => {
+                    if let Some(reply) = self.reply(kind, arguments, at) {
+                        actions.push(reply);
+                    }
+                }
                 ActionAst::PushVlan { vid, pcp } => {
                     let index = actions.len();
                     let vid = self.bounded(vid.as_ref(), "vid", 4095, at, Hole::PushVid(index), params.as_deref_mut());
@@ -184,6 +273,16 @@ impl<P: Copy> Lowering<'_, P> {
                         actions.push(Action::PushVlan { vid: vid as u16, pcp: pcp as u8 });
                     }
                 }
+            }
+        }
+        // On what was written, so a reply that did not lower still counts.
+        if let Some(position) = list.iter().position(|a| matches!(a.value, ActionAst::Reply(..))) {
+            if position + 1 < list.len() {
+                let at = list[position + 1].at;
+                self.error(
+                    at,
+                    "found an action after arp_reply or icmp_error, expected it last: it rewrites the whole frame",
+                );
             }
         }
         let pushes = actions.iter().any(|a| matches!(a, Action::PushVlan { .. }));
