@@ -74,6 +74,12 @@ pub mod depths {
     nfc::spec!("specs/depth_ip.toml");
 }
 
+/// Every stateful kind with a tiny capacity (`examples/specs/full_tables.toml`),
+/// whose test cases fill each table and show what a full one does.
+pub mod full {
+    nfc::spec!("specs/full_tables.toml");
+}
+
 /// Tables loaded at run time (`examples/specs/loaded_*.toml`): compiled
 /// without entries, given them from files when the binary starts and again
 /// on SIGHUP (`--table NAME=FILE`).

@@ -228,6 +228,33 @@ fn lb_matches_the_interpreter() {
     against_interpreter("lb", specs::lb::Lb::with_seed, &happen);
 }
 
+/// Full tables behave as documented, in generated code and interpreter
+/// alike: the cases of examples/specs/full_tables.toml fill each table, and
+/// each refusal is counted once per refused packet.
+#[test]
+fn full_tables_refuse_as_documented() {
+    let path = format!("{}/specs/full_tables.toml", env!("CARGO_MANIFEST_DIR"));
+    let spec = nfc_compiler::compile_file(path.as_ref()).unwrap_or_else(|e| panic!("{e:?}")).spec;
+    let mut generated = nfc_examples::full::FullTables::with_seed(0);
+    let mut interpreter = Interpreter::new(&spec);
+    for failures in
+        [nfc_compiler::testcase::run(&spec, &mut generated), nfc_compiler::testcase::run(&spec, &mut interpreter)]
+    {
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+    assert_eq!(generated.counters(), interpreter.counters());
+    let count = |name: &str| {
+        let index = generated.counter_names().iter().position(|n| *n == name).unwrap_or_else(|| panic!("{name}"));
+        generated.counters()[index].packets
+    };
+    // The third station, and station 4 twice: never learned.
+    assert_eq!((count("macs/learn/new"), count("macs/learn/full")), (2, 3));
+    assert_eq!((count("flows/opened"), count("flows/full"), count("flows/tracked")), (2, 1, 1));
+    assert_eq!((count("napt/outbound/new"), count("napt/full")), (2, 1));
+    assert_eq!((count("per_host/new"), count("per_host/full")), (2, 1));
+    assert_eq!((count("pick/new"), count("pick/no_affinity")), (1, 1));
+}
+
 /// The spec NAT answers an expiring packet with ICMP time exceeded: checked
 /// by etherparse (types, addresses, every checksum recomputed, the quote).
 #[test]
