@@ -5,7 +5,7 @@ use crate::diag::Severity;
 use crate::frontend::ast::*;
 use crate::frontend::values;
 use crate::ir::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// How a table matches, as the spec names it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,8 +72,9 @@ impl<P: Copy> Lowering<'_, P> {
             }
         };
         let mut entries: Vec<(i128, Entry)> = Vec::new();
+        let mut seen = HashSet::new();
         for entry in &ast.entries {
-            if let Some(lowered) = self.entry(entry, &stage_kind, &name, &entries) {
+            if let Some(lowered) = self.entry(entry, &stage_kind, &name, &mut seen) {
                 entries.push(lowered);
             }
         }
@@ -252,7 +253,7 @@ impl<P: Copy> Lowering<'_, P> {
         ast: &EntryAst<P>,
         kind: &StageKind,
         table: &str,
-        earlier: &[(i128, Entry)],
+        seen: &mut HashSet<EntryKey>,
     ) -> Option<(i128, Entry)> {
         let decision = self.decision(&ast.decision, "a table entry");
         let Some(key_value) = &ast.key else {
@@ -329,7 +330,8 @@ impl<P: Copy> Lowering<'_, P> {
                 EntryKey::Conditions(conditions)
             }
         };
-        let duplicate = !matches!(key, EntryKey::Conditions(_)) && earlier.iter().any(|(_, e)| e.key == key);
+        // A set, not a scan of the earlier entries: tables have 100,000.
+        let duplicate = !matches!(key, EntryKey::Conditions(_)) && !seen.insert(key.clone());
         if duplicate {
             let written = match &key_value.value {
                 Value::Text(text) => format!("\"{text}\""),
