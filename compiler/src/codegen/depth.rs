@@ -4,7 +4,7 @@
 //! past the Ethernet header. Within its depth `Headers::parse_to` reads and
 //! writes exactly as the full parse the interpreter uses.
 
-use crate::ir::{Action, Decision, EntryKey, Field, Spec, StageKind, Target};
+use crate::ir::{Action, Decision, EntryKey, Field, Spec, StageKind, Stateful, Target};
 use nfc_runtime::ParseDepth;
 
 /// What reading `field` needs; `None` for the input port and metadata.
@@ -74,8 +74,14 @@ fn lookup(kind: &StageKind) -> Option<ParseDepth> {
     match kind {
         StageKind::FirstMatch { key } | StageKind::Exact { key } => key.iter().copied().filter_map(to_read).max(),
         StageKind::LongestPrefix { key } => to_read(*key),
-        // Flows, addresses and ports: the runtime's state reads them.
-        StageKind::Stateful(_) => Some(ParseDepth::Full),
+        // A learning table and a policer read their own fields through the
+        // getters; flows, NAT and the balancer read addresses and ports
+        // through `Headers` as the runtime's state sees fit: everything.
+        StageKind::Stateful(Stateful::Learn { learn, lookup, .. }) => to_read(*learn).max(to_read(*lookup)),
+        StageKind::Stateful(Stateful::Police { key, .. }) => to_read(*key),
+        StageKind::Stateful(Stateful::ConnTrack { .. } | Stateful::Nat { .. } | Stateful::Balance { .. }) => {
+            Some(ParseDepth::Full)
+        }
     }
 }
 
@@ -154,6 +160,32 @@ mod tests {
              entries = [{{ key = 80, output = \"b\" }}]\n"
         );
         assert_eq!(depth(&spec), Some(ParseDepth::Full));
+    }
+
+    /// A learning table and a policer need what their fields need; flows
+    /// (conntrack, NAT, the balancer's affinity) need everything; so do the
+    /// router replies that quote the packet.
+    #[test]
+    fn stateful_stages_and_replies_ask_for_what_they_read() {
+        let meta = "metadata = { port = 8, backend = 8 }\n[default]\ngoto = \"s\"\n";
+        let cases = [
+            ("kind = \"learn\"\ninto = \"meta.port\"", Some(ParseDepth::Ethernet)),
+            ("kind = \"learn\"\ninto = \"meta.port\"\nlearn = \"in_port\"\nlookup = \"meta.backend\"", None),
+            ("kind = \"policer\"\nkey = \"ipv4.dst\"\nrate = 1000\nburst = 1000\nconform = { output = \"a\" }", Some(ParseDepth::Ip)),
+            ("kind = \"conntrack\"\ninside = [\"a\"]\npass = { output = \"b\" }", Some(ParseDepth::Full)),
+            ("kind = \"nat\"\ninside = [\"a\"]\nexternal = \"192.0.2.1\"\noutbound = { output = \"b\" }\ninbound = { output = \"a\" }", Some(ParseDepth::Full)),
+            ("kind = \"maglev\"\nbackends = [0, 1]\ninto = \"meta.backend\"\npicked = { output = \"meta.backend\" }", Some(ParseDepth::Full)),
+        ];
+        for (table, expected) in cases {
+            let spec = format!("{PORTS}{meta}[[table]]\nname = \"s\"\n{table}\n");
+            assert_eq!(depth(&spec), expected, "{table}");
+        }
+        let arp = "actions = [{ arp_reply = { address = \"10.0.0.1\", mac = \"02:00:00:00:00:01\" } }]";
+        let icmp = "actions = [{ icmp_error = { type = \"time_exceeded\", mac = \"02:00:00:00:00:01\", ipv4 = \"10.0.0.1\" } }]";
+        for (rule, expected) in [(arp, ParseDepth::Ethernet), (icmp, ParseDepth::Full)] {
+            let spec = format!("{PORTS}[[rule]]\n{rule}\noutput = \"in_port\"\n");
+            assert_eq!(depth(&spec), Some(expected), "{rule}");
+        }
     }
 
     /// A table loaded at run time has no entries at build time: the
