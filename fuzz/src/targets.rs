@@ -4,7 +4,7 @@ use nfc_compiler::interp::Interpreter;
 use nfc_compiler::ir::Spec;
 use nfc_examples::process_copy;
 use nfc_runtime::capture::CaptureReader;
-use nfc_runtime::{Frame, Headers, NetworkFunction, TtlOutcome};
+use nfc_runtime::{Frame, Headers, NetworkFunction, RuleCounter, TtlOutcome};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -228,15 +228,7 @@ impl<N: NetworkFunction> Target for Nf<N> {
         let reference = process_copy(&mut self.interpreter, port, packet);
         assert_eq!(generated, reference, "{}: generated code and interpreter differ on port {port}", self.name);
         assert_eq!(self.generated.counters(), self.interpreter.counters(), "{}: counters differ", self.name);
-        let counted: Vec<usize> = self
-            .generated
-            .counters()
-            .iter()
-            .zip(&before)
-            .enumerate()
-            .filter(|(_, (c, b))| c.packets != **b)
-            .map(|(i, _)| i)
-            .collect();
+        let counted = counted_since(&before, self.generated.counters());
         hash((generated.0, counted, shape(&Headers::parse(packet)), generated.1.len() == packet.len()))
     }
 }
@@ -309,19 +301,15 @@ impl<N: NetworkFunction> Target for StatefulNf<N> {
             let reference = process_copy(&mut self.interpreter, port, frame);
             assert_eq!(generated, reference, "{}: generated code and interpreter differ on port {port}", self.name);
             assert_eq!(self.generated.counters(), self.interpreter.counters(), "{}: counters differ", self.name);
-            let counted: Vec<usize> = self
-                .generated
-                .counters()
-                .iter()
-                .zip(&before)
-                .enumerate()
-                .filter(|(_, (c, b))| c.packets != **b)
-                .map(|(i, _)| i)
-                .collect();
-            seen.push((generated.0, counted));
+            seen.push((generated.0, counted_since(&before, self.generated.counters())));
         }
         hash(seen)
     }
+}
+
+/// The counters that counted a packet since `before` (their packet counts).
+fn counted_since(before: &[u64], now: &[RuleCounter]) -> Vec<usize> {
+    now.iter().zip(before).enumerate().filter(|(_, (c, b))| c.packets != **b).map(|(i, _)| i).collect()
 }
 
 /// A target's name and how to make it.

@@ -143,6 +143,25 @@ pub struct TableAst<P> {
     pub outcomes: Vec<(At<String, P>, DecisionAst<P>)>,
 }
 
+impl<P> TableAst<P> {
+    /// A table with a name and a kind and nothing else yet.
+    pub fn new(at: P, name: Option<At<String, P>>, kind: Option<At<Value<P>, P>>) -> TableAst<P> {
+        TableAst {
+            at,
+            name,
+            kind,
+            key: None,
+            entries: Vec::new(),
+            entries_file: None,
+            load: None,
+            actions: None,
+            default: None,
+            settings: Vec::new(),
+            outcomes: Vec::new(),
+        }
+    }
+}
+
 /// The table kinds that keep state (`ir::Stateful`), as specs name them.
 pub const STATEFUL_KINDS: [&str; 5] = ["learn", "conntrack", "nat", "policer", "maglev"];
 

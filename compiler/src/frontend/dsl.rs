@@ -164,6 +164,17 @@ fn comma_separated<T>(input: ParseStream, mut item: impl FnMut(ParseStream) -> s
     Ok(items)
 }
 
+/// `(name = value, ...)`: a call's arguments.
+fn named_arguments(input: ParseStream) -> syn::Result<Pairs<Span>> {
+    let content;
+    parenthesized!(content in input);
+    comma_separated(&content, |input| {
+        let key = name(input)?;
+        input.parse::<Token![=]>()?;
+        Ok((key, value(input)?))
+    })
+}
+
 fn name(input: ParseStream) -> syn::Result<Ast<String>> {
     let ident = Ident::parse_any(input)?;
     Ok(At::new(ident.to_string(), ident.span()))
@@ -292,13 +303,7 @@ fn decision(input: ParseStream) -> syn::Result<DecisionAst<Span>> {
             TargetAst::One(At::new(format!("meta.{field}"), span))
         }
         called if input.peek(syn::token::Paren) && decision.actions.is_empty() => {
-            let content;
-            parenthesized!(content in input);
-            let arguments = comma_separated(&content, |input| {
-                let key = name(input)?;
-                input.parse::<Token![=]>()?;
-                Ok((key, value(input)?))
-            })?;
+            let arguments = named_arguments(input)?;
             decision.call = Some((At::new(called.to_owned(), span), arguments));
             return Ok(decision);
         }
@@ -330,16 +335,7 @@ fn action(input: ParseStream) -> syn::Result<Ast<ActionAst<Span>>> {
         }
         // `arp_reply(address = "10.0.0.1", mac = "02:..")`,
         // `icmp_error(type = time_exceeded, mac = "02:..", ipv4 = "10.0.0.1")`.
-        "arp_reply" | "icmp_error" => {
-            let content;
-            parenthesized!(content in input);
-            let arguments = comma_separated(&content, |input| {
-                let key = name(input)?;
-                input.parse::<Token![=]>()?;
-                Ok((key, value(input)?))
-            })?;
-            ActionAst::Reply(verb.to_string(), arguments)
-        }
+        "arp_reply" | "icmp_error" => ActionAst::Reply(verb.to_string(), named_arguments(input)?),
         other => ActionAst::Named(other.to_owned()),
     };
     Ok(At::new(action, span))
@@ -360,19 +356,8 @@ fn table(input: ParseStream) -> syn::Result<TableAst<Span>> {
         Value::List(key_fields.into_iter().map(|f| At::new(Value::Text(f.value), f.at)).collect()),
         parens.span.join(),
     );
-    let mut table = TableAst {
-        at: table_name.at,
-        name: Some(table_name),
-        kind: Some(At::new(Value::Text(kind.value), kind.at)),
-        key: Some(key),
-        entries: Vec::new(),
-        entries_file: None,
-        load: None,
-        actions: None,
-        default: None,
-        settings: Vec::new(),
-        outcomes: Vec::new(),
-    };
+    let mut table = TableAst::new(table_name.at, Some(table_name), Some(At::new(Value::Text(kind.value), kind.at)));
+    table.key = Some(key);
     while !input.peek(syn::token::Brace) {
         let option = Ident::parse_any(input)?;
         match option.to_string().as_str() {
@@ -436,19 +421,7 @@ fn stateful_table(
     kind: Ast<String>,
     settings: ParseStream,
 ) -> syn::Result<TableAst<Span>> {
-    let mut table = TableAst {
-        at: table_name.at,
-        name: Some(table_name),
-        kind: Some(At::new(Value::Text(kind.value), kind.at)),
-        key: None,
-        entries: Vec::new(),
-        entries_file: None,
-        load: None,
-        actions: None,
-        default: None,
-        settings: Vec::new(),
-        outcomes: Vec::new(),
-    };
+    let mut table = TableAst::new(table_name.at, Some(table_name), Some(At::new(Value::Text(kind.value), kind.at)));
     table.settings = comma_separated(settings, |input| {
         let setting = name(input)?;
         input.parse::<Token![=]>()?;

@@ -416,17 +416,13 @@ impl Parser<'_, '_> {
             }
         });
         TableAst {
-            at,
-            name,
-            kind,
             key,
             entries,
             entries_file: self.optional_string(table, "entries_file", "a file name"),
             load: self.optional_string(table, "load", "\"runtime\""),
             actions: table.get("actions").and_then(|item| self.strings(item, "a list of [[action]] names")),
             default,
-            settings: Vec::new(),
-            outcomes: Vec::new(),
+            ..TableAst::new(at, name, kind)
         }
     }
 
@@ -435,19 +431,8 @@ impl Parser<'_, '_> {
     /// lowering knows which names each kind takes).
     fn stateful_table(&mut self, table: &toml_edit::Table, kind: &str) -> TableAst<usize> {
         let at = table_offset(table);
-        let mut ast = TableAst {
-            at,
-            name: self.optional_string(table, "name", "the table's name"),
-            kind: table.get("kind").map(item_value),
-            key: None,
-            entries: Vec::new(),
-            entries_file: None,
-            load: None,
-            actions: None,
-            default: None,
-            settings: Vec::new(),
-            outcomes: Vec::new(),
-        };
+        let name = self.optional_string(table, "name", "the table's name");
+        let mut ast = TableAst::new(at, name, table.get("kind").map(item_value));
         for (key, item) in table.iter() {
             let key_at = key_offset(table, key, item);
             match key {
