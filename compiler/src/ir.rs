@@ -429,12 +429,29 @@ pub enum Stateful {
 impl Stateful {
     /// The outcomes a spec gives decisions to, in entry order.
     pub fn outcomes(&self) -> &'static [&'static str] {
+        Stateful::outcomes_of_kind(self.kind_name())
+    }
+
+    /// The kind as a spec names it (`kind = "learn"`).
+    pub fn kind_name(&self) -> &'static str {
         match self {
-            Stateful::Learn { .. } => &["hit", "same_port"],
-            Stateful::ConnTrack { .. } => &["pass"],
-            Stateful::Nat { .. } => &["outbound", "inbound"],
-            Stateful::Police { .. } => &["conform"],
-            Stateful::Balance { .. } => &["picked"],
+            Stateful::Learn { .. } => "learn",
+            Stateful::ConnTrack { .. } => "conntrack",
+            Stateful::Nat { .. } => "nat",
+            Stateful::Police { .. } => "policer",
+            Stateful::Balance { .. } => "maglev",
+        }
+    }
+
+    /// The outcomes of the kind a spec names `kind` (one of the names
+    /// `kind_name` gives), known before its settings are.
+    pub fn outcomes_of_kind(kind: &str) -> &'static [&'static str] {
+        match kind {
+            "learn" => &["hit", "same_port"],
+            "conntrack" => &["pass"],
+            "nat" => &["outbound", "inbound"],
+            "policer" => &["conform"],
+            _ => &["picked"],
         }
     }
 

@@ -24,17 +24,6 @@ fn settings_of(kind: &str) -> &'static [&'static str] {
     }
 }
 
-/// The outcomes each kind gives decisions to (`Stateful::outcomes`).
-fn outcomes_of(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "learn" => &["hit", "same_port"],
-        "conntrack" => &["pass"],
-        "nat" => &["outbound", "inbound"],
-        "policer" => &["conform"],
-        _ => &["picked"],
-    }
-}
-
 /// Nanoseconds as seconds, for messages: `1.5s`.
 pub(super) fn seconds(ns: u64) -> String {
     let text = format!("{}.{:09}", ns / SECOND, ns % SECOND);
@@ -140,8 +129,7 @@ impl<P: Copy> Lowering<'_, P> {
             "policer" => self.policer(ast, &name, setting),
             _ => self.maglev(ast, &name, setting),
         };
-        let outcomes = outcomes_of(kind);
-        debug_assert!(state.as_ref().is_none_or(|s| s.outcomes() == outcomes));
+        let outcomes = Stateful::outcomes_of_kind(kind);
         let mut decisions: Vec<Option<Decision>> = vec![None; outcomes.len()];
         for (outcome, decision) in &ast.outcomes {
             let lowered = self.decision(decision, &format!("the `{}` of table `{name}`", outcome.value));
