@@ -131,6 +131,11 @@ impl<P: Copy> Lowering<'_, P> {
         self.sink.report(Severity::Error, at, message.into());
     }
 
+    /// Something allowed but likely wrong, where it is written.
+    fn warning(&mut self, at: P, message: impl Into<String>) {
+        self.sink.report(Severity::Warning, at, message.into());
+    }
+
     fn ports(&mut self, ast: &SpecAst<P>) {
         let Some(list) = &ast.ports else {
             self.error(ast.at, "found no `ports`, expected `ports = [\"name\", ...]` naming at least one port");

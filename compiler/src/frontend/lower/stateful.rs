@@ -13,12 +13,28 @@ const DEFAULT_CAPACITY: u32 = 65_536;
 /// Maglev's table size for up to a few hundred backends (a prime).
 const MAGLEV_TABLE_SIZE: usize = nfc_runtime::state::DEFAULT_TABLE_SIZE;
 
+/// The idle-timeout settings of `conntrack` and `nat`, one per timeout
+/// class, in the order of `FlowTimeouts::classes`.
+const FLOW_TIMEOUTS: [&str; 5] = ["tcp_transitory", "tcp_established", "tcp_closing", "udp", "other"];
+
+/// What a NAT must keep a mapping idle for, per class of `FLOW_TIMEOUTS`:
+/// the minimum, the requirement and what it is about. RFC 5382 counts a
+/// closing connection as transitory; RFC 5508's minimum is for ICMP
+/// queries, which `other` times.
+const NAT_MINIMUMS: [(u64, &str, &str); 5] = [
+    (240 * SECOND, "RFC 5382 REQ-5", "a transitory TCP connection"),
+    (7_440 * SECOND, "RFC 5382 REQ-5", "an established TCP connection"),
+    (240 * SECOND, "RFC 5382 REQ-5", "a closing (transitory) TCP connection"),
+    (120 * SECOND, "RFC 4787 REQ-5", "a UDP mapping"),
+    (60 * SECOND, "RFC 5508 REQ-1", "an ICMP query mapping"),
+];
+
 /// The settings each kind takes, the required ones first.
 fn settings_of(kind: &str) -> &'static [&'static str] {
     match kind {
         "learn" => &["into", "learn", "lookup", "capacity", "idle_timeout"],
-        "conntrack" => &["inside", "capacity"],
-        "nat" => &["inside", "external", "ports"],
+        "conntrack" => &["inside", "capacity", "tcp_transitory", "tcp_established", "tcp_closing", "udp", "other"],
+        "nat" => &["inside", "external", "ports", "tcp_transitory", "tcp_established", "tcp_closing", "udp", "other"],
         "policer" => &["key", "rate", "burst", "capacity", "idle_timeout"],
         _ => &["backends", "into", "capacity", "idle_timeout"],
     }
@@ -116,15 +132,7 @@ impl<P: Copy> Lowering<'_, P> {
         let setting = &given;
         let state = match kind {
             "learn" => self.learn(ast, &name, setting),
-            "conntrack" => {
-                let inside = self.inside(ast, &name, setting.get("inside"));
-                let capacity = self.capacity(setting.get("capacity"));
-                inside.zip(capacity).map(|(inside, capacity)| Stateful::ConnTrack {
-                    inside,
-                    capacity,
-                    timeouts_ns: FlowTimeouts::FIREWALL.classes(),
-                })
-            }
+            "conntrack" => self.conntrack(ast, &name, setting),
             "nat" => self.nat(ast, &name, setting),
             "policer" => self.policer(ast, &name, setting),
             _ => self.maglev(ast, &name, setting),
@@ -214,6 +222,13 @@ impl<P: Copy> Lowering<'_, P> {
         Some(Stateful::Learn { learn, lookup, into: into?, capacity: capacity?, timeout_ns: timeout_ns? })
     }
 
+    fn conntrack(&mut self, ast: &TableAst<P>, name: &str, setting: &Settings<'_, P>) -> Option<Stateful> {
+        let inside = self.inside(ast, name, setting.get("inside"));
+        let capacity = self.capacity(setting.get("capacity"));
+        let timeouts_ns = self.flow_timeouts(setting, FlowTimeouts::FIREWALL);
+        Some(Stateful::ConnTrack { inside: inside?, capacity: capacity?, timeouts_ns: timeouts_ns? })
+    }
+
     fn nat(&mut self, ast: &TableAst<P>, name: &str, setting: &Settings<'_, P>) -> Option<Stateful> {
         let inside = self.inside(ast, name, setting.get("inside"));
         let address = match setting.get("external") {
@@ -256,12 +271,26 @@ impl<P: Copy> Lowering<'_, P> {
                 None
             }
         };
+        let timeouts_ns = self.flow_timeouts(setting, FlowTimeouts::RFC);
+        if let Some(timeouts_ns) = timeouts_ns {
+            for ((setting_name, (minimum, requirement, what)), timeout) in
+                FLOW_TIMEOUTS.iter().zip(NAT_MINIMUMS).zip(timeouts_ns)
+            {
+                // Only a value written can be below: the defaults are the minimums.
+                let Some(value) = setting.get(setting_name).filter(|_| timeout < minimum) else { continue };
+                self.warning(
+                    value.at,
+                    format!(
+                        "found {setting_name} = {} in nat table `{name}`, below the {} {requirement} requires of \
+                         {what}'s idle timeout (allowed, but hosts inside may lose mappings they still use)",
+                        seconds(timeout),
+                        seconds(minimum),
+                    ),
+                );
+            }
+        }
         let (first, last) = ports?;
-        Some(Stateful::Nat {
-            inside: inside?,
-            external: vec![(address?, first, last)],
-            timeouts_ns: FlowTimeouts::RFC.classes(),
-        })
+        Some(Stateful::Nat { inside: inside?, external: vec![(address?, first, last)], timeouts_ns: timeouts_ns? })
     }
 
     fn policer(&mut self, ast: &TableAst<P>, name: &str, setting: &Settings<'_, P>) -> Option<Stateful> {
@@ -459,20 +488,44 @@ impl<P: Copy> Lowering<'_, P> {
         }
     }
 
+    /// The idle timeouts of a `conntrack` or `nat` stage, per class: each
+    /// given one checked like `idle_timeout`, the others `defaults`'.
+    fn flow_timeouts(&mut self, setting: &Settings<'_, P>, defaults: FlowTimeouts) -> Option<[u64; 5]> {
+        let mut timeouts_ns = defaults.classes();
+        let mut valid = true;
+        for (timeout, name) in timeouts_ns.iter_mut().zip(FLOW_TIMEOUTS) {
+            match self.timeout(setting.get(name), *timeout) {
+                Some(ns) => *timeout = ns,
+                None => valid = false,
+            }
+        }
+        valid.then_some(timeouts_ns)
+    }
+
     fn timeout(&mut self, value: Option<&At<Value<P>, P>>, default: u64) -> Option<u64> {
         let Some(value) = value else { return Some(default) };
         let ns = match &value.value {
-            Value::Integer(seconds) if *seconds > 0 => u64::try_from(*seconds).ok().and_then(|s| s.checked_mul(SECOND)),
-            Value::Text(text) => duration(text).filter(|ns| *ns > 0),
+            Value::Integer(seconds) if *seconds >= 0 => {
+                u64::try_from(*seconds).ok().and_then(|s| s.checked_mul(SECOND))
+            }
+            Value::Text(text) => duration(text),
             _ => None,
         };
-        if ns.is_none() {
-            self.error(
+        match ns {
+            Some(0) => self.error(
+                value.at,
+                format!(
+                    "found {}, expected a duration above zero, such as \"300s\", \"5m\" or \"2h\"",
+                    describe(&value.value)
+                ),
+            ),
+            None => self.error(
                 value.at,
                 format!("found {}, expected a duration such as \"300s\", \"5m\" or \"2h\"", describe(&value.value)),
-            );
+            ),
+            Some(_) => {}
         }
-        ns
+        ns.filter(|ns| *ns > 0)
     }
 }
 
@@ -488,6 +541,60 @@ fn describe<P>(value: &Value<P>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The timeouts of the one stateful stage of a spec whose table is `table`.
+    fn timeouts_of(table: &str) -> ([u64; 5], Vec<String>) {
+        let source = format!(
+            "name = \"t\"\nports = [\"lan\", \"wan\"]\n[default]\ngoto = \"s\"\n[[table]]\nname = \"s\"\n\
+             inside = [\"lan\"]\n{table}\n"
+        );
+        let checked = crate::frontend::toml::parse("t.toml", &source).unwrap_or_else(|e| panic!("{e:?}"));
+        let warnings = checked.warnings.iter().map(ToString::to_string).collect();
+        match &checked.spec.stages[1].kind {
+            StageKind::Stateful(Stateful::ConnTrack { timeouts_ns, .. } | Stateful::Nat { timeouts_ns, .. }) => {
+                (*timeouts_ns, warnings)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flow_timeouts_go_to_their_class_and_the_rest_keep_the_kinds_defaults() {
+        let conntrack = "kind = \"conntrack\"\npass = { output = \"flood\" }";
+        assert_eq!(timeouts_of(conntrack), (FlowTimeouts::FIREWALL.classes(), vec![]));
+        let nat = "kind = \"nat\"\nexternal = \"203.0.113.1\"\noutbound = { output = \"wan\" }\n\
+                   inbound = { output = \"lan\" }";
+        assert_eq!(timeouts_of(nat), (FlowTimeouts::RFC.classes(), vec![]));
+        let given =
+            "tcp_transitory = \"5s\"\ntcp_established = \"1h\"\ntcp_closing = 2\nudp = \"1.5s\"\nother = \"250ms\"";
+        let all = [5 * SECOND, 3_600 * SECOND, 2 * SECOND, 1_500_000_000, 250_000_000];
+        assert_eq!(timeouts_of(&format!("{conntrack}\n{given}")).0, all);
+        let f = FlowTimeouts::FIREWALL;
+        let some = [f.tcp_transitory_ns, 3_600 * SECOND, f.tcp_closing_ns, f.udp_ns, 250_000_000];
+        assert_eq!(timeouts_of(&format!("{conntrack}\ntcp_established = \"1h\"\nother = \"250ms\"")).0, some);
+        let (timeouts, warnings) = timeouts_of(&format!("{nat}\nudp = \"30m\"\ntcp_closing = \"10s\""));
+        let r = FlowTimeouts::RFC;
+        assert_eq!(timeouts, [r.tcp_transitory_ns, r.tcp_established_ns, 10 * SECOND, 1_800 * SECOND, r.other_ns]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("tcp_closing = 10s") && warnings[0].contains("RFC 5382 REQ-5"), "{warnings:?}");
+    }
+
+    #[test]
+    fn nat_timeouts_at_the_rfc_minimums_do_not_warn_and_one_nanosecond_less_does() {
+        let nat = "kind = \"nat\"\nexternal = \"203.0.113.1\"\noutbound = { output = \"wan\" }\n\
+                   inbound = { output = \"lan\" }";
+        let minimums = "tcp_transitory = \"4m\"\ntcp_established = \"124m\"\ntcp_closing = \"240s\"\nudp = \"2m\"\n\
+                        other = 60";
+        let (timeouts, warnings) = timeouts_of(&format!("{nat}\n{minimums}"));
+        assert_eq!(timeouts, NAT_MINIMUMS.map(|(minimum, _, _)| minimum));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        for (class, name) in FLOW_TIMEOUTS.iter().enumerate() {
+            let below = format!("{name} = \"{}ns\"", NAT_MINIMUMS[class].0 - 1);
+            let (_, warnings) = timeouts_of(&format!("{nat}\n{below}"));
+            assert_eq!(warnings.len(), 1, "{below}: {warnings:?}");
+            assert!(warnings[0].contains(NAT_MINIMUMS[class].1), "{warnings:?}");
+        }
+    }
 
     #[test]
     fn durations_and_rates_read_as_written() {
