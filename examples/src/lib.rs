@@ -80,6 +80,13 @@ pub mod full {
     nfc::spec!("specs/full_tables.toml");
 }
 
+/// Idle timeouts set per stage (`examples/specs/idle_timeouts.toml`): a
+/// connection tracker and a NAT whose test cases show each timeout class
+/// keeping a flow until its configured timeout and not after.
+pub mod timeouts {
+    nfc::spec!("specs/idle_timeouts.toml");
+}
+
 /// Tables loaded at run time (`examples/specs/loaded_*.toml`): compiled
 /// without entries, given them from files when the binary starts and again
 /// on SIGHUP (`--table NAME=FILE`).
@@ -116,15 +123,16 @@ pub fn cross_connect(input: nfc::runtime::PortId, _frame: &mut nfc::runtime::Fra
 
 /// The same language as the TOML specs, written as Rust tokens.
 /// Stateful stages in Rust tokens (`nf!`): a connection-tracking firewall
-/// in front of a per-host policer, with test cases at given times that
-/// `cargo test` runs in order on one instance.
+/// (connections idle an hour forgotten) in front of a per-host policer, with
+/// test cases at given times that `cargo test` runs in order on one
+/// instance.
 pub mod dsl_edge {
     nfc::nf! {
         name: dsl_edge;
         ports: [inside, outside];
         rule arp { eth.type == arp } => flood;
         default => goto flows;
-        table flows: conntrack(inside = [inside], capacity = 1024) {
+        table flows: conntrack(inside = [inside], capacity = 1024, tcp_established = "1h") {
             pass => goto per_host;
         }
         table per_host: policer(key = ipv4.dst, rate = "1Mbit/s", burst = 3000, idle_timeout = "30s") {
@@ -147,6 +155,18 @@ pub mod dsl_edge {
             time: "20ms",
             in_port: outside,
             packet: { ipv4.src: "198.51.100.8", ipv4.dst: "10.0.0.2", tcp.src: 443, tcp.dst: 40000, tcp.flags: syn },
+            expect_output: drop,
+        }
+        test "the connection still answers just under an hour later" {
+            time: "3600.009s",
+            in_port: outside,
+            packet: { ipv4.src: "198.51.100.7", ipv4.dst: "10.0.0.2", tcp.src: 443, tcp.dst: 40000 },
+            expect_output: inside,
+        }
+        test "an idle hour after that it is forgotten (tcp_established)" {
+            time: "7200.01s",
+            in_port: outside,
+            packet: { ipv4.src: "198.51.100.7", ipv4.dst: "10.0.0.2", tcp.src: 443, tcp.dst: 40000 },
             expect_output: drop,
         }
     }
