@@ -239,12 +239,18 @@ impl<P: Copy> Lowering<'_, P> {
                 );
                 None
             }
-            Some(value) => {
-                let text = self.text(value, Field::Ipv4Src)?;
-                crate::frontend::values::scalar(Field::Ipv4Src, "external", &[], &text)
-                    .map_err(|message| self.error(value.at, message))
+            Some(At { value: Value::Text(text), at }) => {
+                crate::frontend::values::scalar(Field::Ipv4Src, "external", &[], text)
+                    .map_err(|message| self.error(*at, message))
                     .ok()
                     .map(|address| address as u32)
+            }
+            Some(value) => {
+                self.error(
+                    value.at,
+                    format!("found {}, expected the external IPv4 address (e.g. \"203.0.113.1\")", value.value.kind()),
+                );
+                None
             }
         };
         let ports = match setting.get("ports").map(|v| (v, &v.value)) {
