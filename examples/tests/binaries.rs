@@ -188,3 +188,36 @@ fn a_truncated_capture_names_the_file_and_offset() {
         std::fs::remove_file(file).unwrap();
     }
 }
+
+#[test]
+fn a_reader_that_leaves_early_stops_the_run_cleanly() {
+    // `nop | head -1`: the reader closes the pipe after the first line. The
+    // run must end by itself (no packet limit given), exit 0 and say nothing
+    // on stderr, instead of panicking on the next line it prints.
+    let mut nop = Command::new(env!("CARGO_BIN_EXE_nop"))
+        .args(["--stats", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("nop runs");
+    let mut stdout = std::io::BufReader::new(nop.stdout.take().expect("piped"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("a first line");
+    assert!(first.contains("\"start\""), "{first}");
+    drop(stdout);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = nop.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = nop.kill();
+            panic!("nop kept running for 60 s after its reader left");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut nop.stderr.take().expect("piped"), &mut stderr).expect("stderr");
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

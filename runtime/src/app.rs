@@ -279,7 +279,12 @@ impl Run<'_> {
         match &json {
             Some(json) => json.start(self.name, source, self.ports),
             None => {
-                println!("{}: running on {source} ({} ports: {})", self.name, self.ports.len(), self.ports.join(", "))
+                crate::say!(
+                    "{}: running on {source} ({} ports: {})",
+                    self.name,
+                    self.ports.len(),
+                    self.ports.join(", ")
+                )
             }
         }
         let start = Instant::now();
@@ -297,7 +302,11 @@ impl Run<'_> {
             if !polls.is_multiple_of(64) {
                 continue;
             }
-            if env::stop_requested() || backend.finished() || deadline.is_some_and(|d| Instant::now() >= d) {
+            if env::stop_requested()
+                || crate::console::closed()
+                || backend.finished()
+                || deadline.is_some_and(|d| Instant::now() >= d)
+            {
                 break;
             }
             self.reload_tables(nf);
@@ -350,7 +359,7 @@ impl Run<'_> {
             })
             .collect();
         let mpps = (tx - tx_before) as f64 / since.elapsed().as_secs_f64() / 1e6;
-        println!("[{:>4.0} s] {} | {mpps:.3} Mpps", start.elapsed().as_secs_f64(), ports.join(" | "));
+        crate::say!("[{:>4.0} s] {} | {mpps:.3} Mpps", start.elapsed().as_secs_f64(), ports.join(" | "));
         tx
     }
 
@@ -358,19 +367,24 @@ impl Run<'_> {
         let stats = backend.stats();
         let seconds = elapsed.as_secs_f64();
         let tx: u64 = stats.iter().map(|s| s.tx_packets).sum();
-        println!("{}: stopped after {seconds:.3} s", self.name);
+        crate::say!("{}: stopped after {seconds:.3} s", self.name);
         for (s, port) in stats.iter().zip(self.ports) {
-            println!(
+            crate::say!(
                 "  port {port}: rx {} packets ({} bytes), tx {} packets ({} bytes), dropped by the NF {}, missed {}",
-                s.rx_packets, s.rx_bytes, s.tx_packets, s.tx_bytes, s.nf_dropped, s.missed
+                s.rx_packets,
+                s.rx_bytes,
+                s.tx_packets,
+                s.tx_bytes,
+                s.nf_dropped,
+                s.missed
             );
         }
         for (counter, value) in nf.counter_names().iter().zip(nf.counters()) {
-            println!("  rule {counter}: {} packets, {} bytes", value.packets, value.bytes);
+            crate::say!("  rule {counter}: {} packets, {} bytes", value.packets, value.bytes);
         }
-        println!("  transmitted {tx} packets: {:.2} Mpps on average", tx as f64 / seconds.max(1e-9) / 1e6);
+        crate::say!("  transmitted {tx} packets: {:.2} Mpps on average", tx as f64 / seconds.max(1e-9) / 1e6);
         if let Some(note) = backend.rate_note() {
-            println!("  {note}");
+            crate::say!("  {note}");
         }
     }
 }

@@ -82,7 +82,7 @@ impl JsonReport {
 
     #[cfg(feature = "json")]
     fn print(&self, event: &Event<'_>) {
-        println!("{}", serde_json::to_string(event).expect("stats serialise"));
+        crate::say!("{}", serde_json::to_string(event).expect("stats serialise"));
     }
 
     #[cfg(not(feature = "json"))]

@@ -17,6 +17,7 @@ pub mod af_xdp;
 pub mod app;
 pub mod backend;
 pub mod capture;
+pub mod console;
 pub mod dma;
 pub mod driver;
 pub mod env;
