@@ -33,6 +33,11 @@ const SO_BUSY_POLL_BUDGET: libc::c_int = 70;
 const BUSY_POLL_MICROSECONDS: libc::c_int = 20;
 /// Frames a busy-polling system call processes at most.
 const BUSY_POLL_BUDGET: libc::c_int = 64;
+// include/uapi/linux/if_xdp.h (Linux 6.17): frames one copy-mode `sendto`
+// may send, 32 unless set.
+const XDP_MAX_TX_SKB_BUDGET: libc::c_int = 9;
+/// One `sendto` sends a whole poll's frames (up to the ring) instead of 32.
+const TX_BUDGET: u32 = RING_SIZE;
 /// How long `bind` retries while the queue is still held by a socket closed
 /// just before (the kernel releases it asynchronously).
 const BIND_RETRY: Duration = Duration::from_secs(3);
@@ -488,6 +493,8 @@ impl XskSocket {
         let _ = set_option(socket, libc::SOL_SOCKET, SO_PREFER_BUSY_POLL, &(1 as libc::c_int));
         let _ = set_option(socket, libc::SOL_SOCKET, SO_BUSY_POLL, &BUSY_POLL_MICROSECONDS);
         let _ = set_option(socket, libc::SOL_SOCKET, SO_BUSY_POLL_BUDGET, &BUSY_POLL_BUDGET);
+        // Fewer system calls per frame sent in copy mode; older kernels send 32 per call.
+        let _ = set_option(socket, libc::SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &TX_BUDGET);
         Ok(XskSocket { fill, completion, rx, tx, fd, umem_len: umem.len, mode, tx_unpublished: false })
     }
 
