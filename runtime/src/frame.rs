@@ -23,6 +23,12 @@ impl core::fmt::Display for FrameError {
 impl std::error::Error for FrameError {}
 
 /// A frame of `len` bytes at the start of `buffer`.
+///
+/// `len` never exceeds the buffer (every method keeps it so), but the
+/// compiler cannot know that where a frame is resized out of line: the
+/// methods take their slices in ways it can see are in bounds (`min` with
+/// the buffer's length, `get_mut`), so a network function's per-packet
+/// loop has no bounds check here that could panic.
 pub struct Frame<'a> {
     buffer: &'a mut [u8],
     len: usize,
@@ -55,12 +61,13 @@ impl<'a> Frame<'a> {
 
     #[inline]
     pub fn data(&self) -> &[u8] {
-        &self.buffer[..self.len]
+        &self.buffer[..self.len.min(self.buffer.len())]
     }
 
     #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.buffer[..self.len]
+        let len = self.len.min(self.buffer.len());
+        &mut self.buffer[..len]
     }
 
     /// Shortens the frame; a `len` at or past the end changes nothing.
@@ -78,22 +85,23 @@ impl<'a> Frame<'a> {
             return Err(FrameError::OutOfBounds);
         }
         let new_len = self.len.checked_add(count).ok_or(FrameError::NoRoom)?;
-        if new_len > self.buffer.len() {
-            return Err(FrameError::NoRoom);
-        }
-        self.buffer.copy_within(at..self.len, at + count);
+        // From `at` to the new end: the gap, then the moved tail.
+        let window = self.buffer.get_mut(at..new_len).ok_or(FrameError::NoRoom)?;
+        let tail = window.len().checked_sub(count).ok_or(FrameError::NoRoom)?;
+        window.copy_within(..tail, count);
         self.len = new_len;
-        Ok(&mut self.buffer[at..at + count])
+        Ok(&mut window[..count])
     }
 
     /// Removes `count` bytes at `at`, moving the rest of the frame forward.
     #[inline]
     pub fn remove_range(&mut self, at: usize, count: usize) -> Result<(), FrameError> {
-        let end = at.checked_add(count).ok_or(FrameError::OutOfBounds)?;
-        if end > self.len {
+        // From `at` to the end: the bytes removed, then the tail moved.
+        let window = self.buffer.get_mut(at..self.len).ok_or(FrameError::OutOfBounds)?;
+        if count > window.len() {
             return Err(FrameError::OutOfBounds);
         }
-        self.buffer.copy_within(end..self.len, at);
+        window.copy_within(count.., 0);
         self.len -= count;
         Ok(())
     }

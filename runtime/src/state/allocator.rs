@@ -54,6 +54,9 @@ struct Slot<P> {
 pub struct IndexAllocator<P = ()> {
     /// `capacity` slots, then one sentinel per class heading its chain.
     links: Box<[Slot<P>]>,
+    /// What an index past `links` reaches (see `slot`): in no chain, never
+    /// handed out.
+    spare: Slot<P>,
     timeouts: Box<[u64]>,
     free_head: u32,
     free_tail: u32,
@@ -91,6 +94,7 @@ impl<P: Default> IndexAllocator<P> {
             .collect();
         Ok(IndexAllocator {
             links,
+            spare: Slot { prev: NONE, next: NONE, last_use: 0, class: FREE, payload: P::default() },
             timeouts: timeouts_ns.into(),
             free_head: 0,
             free_tail: (capacity - 1) as u32,
@@ -120,11 +124,13 @@ impl<P: Default> IndexAllocator<P> {
             order.swap(i, (z % (i as u64 + 1)) as usize);
         }
         for pair in order.windows(2) {
-            self.links[pair[0] as usize].next = pair[1];
+            self.slot_mut(pair[0] as usize).next = pair[1];
         }
-        self.free_head = order[0];
-        self.free_tail = order[order.len() - 1];
-        self.links[self.free_tail as usize].next = NONE;
+        // `order` holds `capacity` (at least 1) indices.
+        let (Some(&head), Some(&tail)) = (order.first(), order.last()) else { return false };
+        self.free_head = head;
+        self.free_tail = tail;
+        self.slot_mut(tail as usize).next = NONE;
         true
     }
 }
@@ -154,7 +160,8 @@ impl<P> IndexAllocator<P> {
     /// The timeout of `class` in nanoseconds.
     #[inline]
     pub fn timeout(&self, class: u8) -> u64 {
-        self.timeouts[self.valid_class(class)]
+        // `valid_class` is below `timeouts.len()`: the fallback is never taken.
+        self.timeouts.get(self.valid_class(class)).copied().unwrap_or(u64::MAX)
     }
 
     /// The latest time the allocator has seen.
@@ -177,7 +184,22 @@ impl<P> IndexAllocator<P> {
     #[inline]
     fn valid_class(&self, class: u8) -> usize {
         debug_assert!(usize::from(class) < self.timeouts.len(), "timeout class {class} out of range");
-        usize::from(class).min(self.timeouts.len() - 1)
+        usize::from(class).min(self.timeouts.len().saturating_sub(1))
+    }
+
+    /// Slot `index`: one of the `capacity` slots or a class sentinel. Every
+    /// index the allocator stores or hands out is one, and the public
+    /// methods check theirs, so the fallback (`spare`, in no chain) is never
+    /// reached; it is there so that the packet path has no bounds check
+    /// that could panic.
+    #[inline]
+    fn slot(&self, index: usize) -> &Slot<P> {
+        self.links.get(index).unwrap_or(&self.spare)
+    }
+
+    #[inline]
+    fn slot_mut(&mut self, index: usize) -> &mut Slot<P> {
+        self.links.get_mut(index).unwrap_or(&mut self.spare)
     }
 
     #[inline]
@@ -188,30 +210,30 @@ impl<P> IndexAllocator<P> {
     /// Whether `index` is a slot in use.
     #[inline]
     pub fn is_allocated(&self, index: u32) -> bool {
-        index < self.capacity && self.links[index as usize].class != FREE
+        index < self.capacity && self.slot(index as usize).class != FREE
     }
 
     /// The class of a slot in use.
     #[inline]
     pub fn class_of(&self, index: u32) -> Option<u8> {
-        self.is_allocated(index).then(|| self.links[index as usize].class)
+        self.is_allocated(index).then(|| self.slot(index as usize).class)
     }
 
     /// The payload of slot `index` (< capacity), in use or not.
     #[inline]
     pub fn payload(&self, index: u32) -> &P {
-        &self.links[index as usize].payload
+        &self.slot(index as usize).payload
     }
 
     #[inline]
     pub fn payload_mut(&mut self, index: u32) -> &mut P {
-        &mut self.links[index as usize].payload
+        &mut self.slot_mut(index as usize).payload
     }
 
     /// When a slot in use was last used (allocated or touched).
     #[inline]
     pub fn last_use(&self, index: u32) -> Option<u64> {
-        self.is_allocated(index).then(|| self.links[index as usize].last_use)
+        self.is_allocated(index).then(|| self.slot(index as usize).last_use)
     }
 
     /// Whether a slot in use has been idle for its class's timeout at `now`
@@ -221,7 +243,7 @@ impl<P> IndexAllocator<P> {
         if index >= self.capacity {
             return false;
         }
-        let slot = &self.links[index as usize];
+        let slot = self.slot(index as usize);
         let Some(&timeout) = self.timeouts.get(usize::from(slot.class)) else { return false };
         let deadline = slot.last_use.saturating_add(timeout);
         now.max(self.now) >= deadline
@@ -237,12 +259,12 @@ impl<P> IndexAllocator<P> {
         }
         let now = self.clock(now);
         let class = self.valid_class(class);
-        self.free_head = self.links[index as usize].next;
+        self.free_head = self.slot(index as usize).next;
         if self.free_head == NONE {
             self.free_tail = NONE;
         }
-        self.links[index as usize].last_use = now;
-        self.links[index as usize].class = class as u8;
+        let slot = self.slot_mut(index as usize);
+        (slot.last_use, slot.class) = (now, class as u8);
         self.append(index as usize, class);
         self.len += 1;
         Some(index)
@@ -255,7 +277,7 @@ impl<P> IndexAllocator<P> {
     pub fn touch(&mut self, index: u32, now: u64) {
         let Some(class) = self.class_of(index) else { return };
         let now = self.clock(now);
-        if self.links[index as usize].last_use == now {
+        if self.slot(index as usize).last_use == now {
             return;
         }
         self.move_to(index as usize, usize::from(class), now);
@@ -268,14 +290,14 @@ impl<P> IndexAllocator<P> {
             return;
         }
         let class = self.valid_class(class);
-        self.links[index as usize].class = class as u8;
+        self.slot_mut(index as usize).class = class as u8;
         self.move_to(index as usize, class, now);
     }
 
     #[inline]
     fn move_to(&mut self, index: usize, class: usize, now: u64) {
         let now = self.clock(now);
-        self.links[index].last_use = now;
+        self.slot_mut(index).last_use = now;
         self.unlink(index);
         self.append(index, class);
     }
@@ -289,12 +311,12 @@ impl<P> IndexAllocator<P> {
         }
         let i = index as usize;
         self.unlink(i);
-        let slot = &mut self.links[i];
+        let slot = self.slot_mut(i);
         (slot.prev, slot.next, slot.last_use, slot.class) = (NONE, NONE, 0, FREE);
         if self.free_tail == NONE {
             self.free_head = index;
         } else {
-            self.links[self.free_tail as usize].next = index;
+            self.slot_mut(self.free_tail as usize).next = index;
         }
         self.free_tail = index;
         self.len -= 1;
@@ -309,11 +331,11 @@ impl<P> IndexAllocator<P> {
         let mut best: Option<(u64, u32)> = None;
         for (class, &timeout) in self.timeouts.iter().enumerate() {
             let sentinel = self.sentinel(class);
-            let head = self.links[sentinel].next;
+            let head = self.slot(sentinel).next;
             if head as usize == sentinel {
                 continue;
             }
-            let deadline = self.links[head as usize].last_use.saturating_add(timeout);
+            let deadline = self.slot(head as usize).last_use.saturating_add(timeout);
             if best.is_none_or(|(d, _)| deadline < d) {
                 best = Some((deadline, head));
             }
@@ -330,19 +352,19 @@ impl<P> IndexAllocator<P> {
 
     #[inline]
     fn unlink(&mut self, index: usize) {
-        let (prev, next) = (self.links[index].prev, self.links[index].next);
-        self.links[prev as usize].next = next;
-        self.links[next as usize].prev = prev;
+        let (prev, next) = (self.slot(index).prev, self.slot(index).next);
+        self.slot_mut(prev as usize).next = next;
+        self.slot_mut(next as usize).prev = prev;
     }
 
     #[inline]
     fn append(&mut self, index: usize, class: usize) {
         let sentinel = self.sentinel(class);
-        let tail = self.links[sentinel].prev;
-        self.links[index].prev = tail;
-        self.links[index].next = sentinel as u32;
-        self.links[tail as usize].next = index as u32;
-        self.links[sentinel].prev = index as u32;
+        let tail = self.slot(sentinel).prev;
+        let slot = self.slot_mut(index);
+        (slot.prev, slot.next) = (tail, sentinel as u32);
+        self.slot_mut(tail as usize).next = index as u32;
+        self.slot_mut(sentinel).prev = index as u32;
     }
 
     /// Memory the slots take, in bytes.
@@ -355,10 +377,10 @@ impl<P> IndexAllocator<P> {
     pub fn chain(&self, class: u8) -> Vec<u32> {
         let sentinel = self.sentinel(self.valid_class(class));
         let mut out = Vec::new();
-        let mut at = self.links[sentinel].next as usize;
+        let mut at = self.slot(sentinel).next as usize;
         while at != sentinel && out.len() < self.capacity as usize {
             out.push(at as u32);
-            at = self.links[at].next as usize;
+            at = self.slot(at).next as usize;
         }
         out
     }

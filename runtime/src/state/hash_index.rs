@@ -18,10 +18,15 @@ struct Slot {
 const EMPTY: u32 = u32::MAX;
 
 /// A fixed-size hash index for up to `capacity` keys.
+///
+/// The probes index `slots` with `& mask`, where `mask` is `slots.len() - 1`
+/// taken after checking the slots are not empty (they never are): the
+/// compiler then knows every probe is in bounds, so the packet path has no
+/// bounds check that could panic.
 #[derive(Clone, Debug)]
 pub struct HashIndex {
+    /// A power of two of them, at least 2.
     slots: Box<[Slot]>,
-    mask: usize,
     len: usize,
     capacity: usize,
 }
@@ -31,12 +36,7 @@ impl HashIndex {
     /// `capacity` must be below 2^30 (the tables check it).
     pub fn with_capacity(capacity: usize) -> HashIndex {
         let slots = (capacity.max(1) * 2).next_power_of_two();
-        HashIndex {
-            slots: vec![Slot { hash: 0, index: EMPTY }; slots].into_boxed_slice(),
-            mask: slots - 1,
-            len: 0,
-            capacity,
-        }
+        HashIndex { slots: vec![Slot { hash: 0, index: EMPTY }; slots].into_boxed_slice(), len: 0, capacity }
     }
 
     #[inline]
@@ -57,18 +57,20 @@ impl HashIndex {
     /// The index stored under `hash` for which `is_key(index)` holds.
     #[inline]
     pub fn find(&self, hash: u64, mut is_key: impl FnMut(u32) -> bool) -> Option<u32> {
+        let slots = &*self.slots;
+        let mask = slots.len().checked_sub(1)?;
         let tag = hash as u32;
-        let mut at = tag as usize & self.mask;
+        let mut at = tag as usize & mask;
         // Terminates: at most half the slots are used, so an empty one comes.
         loop {
-            let slot = self.slots[at];
+            let slot = slots[at & mask];
             if slot.index == EMPTY {
                 return None;
             }
             if slot.hash == tag && is_key(slot.index) {
                 return Some(slot.index);
             }
-            at = (at + 1) & self.mask;
+            at = (at + 1) & mask;
         }
     }
 
@@ -76,15 +78,17 @@ impl HashIndex {
     /// there yet; false (nothing stored) when `capacity` keys already are.
     #[inline]
     pub fn insert(&mut self, hash: u64, index: u32) -> bool {
+        let slots = &mut *self.slots;
+        let Some(mask) = slots.len().checked_sub(1) else { return false };
         if self.len >= self.capacity || index == EMPTY {
             return false;
         }
         let tag = hash as u32;
-        let mut at = tag as usize & self.mask;
-        while self.slots[at].index != EMPTY {
-            at = (at + 1) & self.mask;
+        let mut at = tag as usize & mask;
+        while slots[at & mask].index != EMPTY {
+            at = (at + 1) & mask;
         }
-        self.slots[at] = Slot { hash: tag, index };
+        slots[at & mask] = Slot { hash: tag, index };
         self.len += 1;
         true
     }
@@ -93,34 +97,36 @@ impl HashIndex {
     /// none.
     #[inline]
     pub fn remove(&mut self, hash: u64, index: u32) -> bool {
+        let slots = &mut *self.slots;
+        let Some(mask) = slots.len().checked_sub(1) else { return false };
         let tag = hash as u32;
-        let mut hole = tag as usize & self.mask;
+        let mut hole = tag as usize & mask;
         loop {
-            let slot = self.slots[hole];
+            let slot = slots[hole & mask];
             if slot.index == EMPTY {
                 return false;
             }
             if slot.index == index {
                 break;
             }
-            hole = (hole + 1) & self.mask;
+            hole = (hole + 1) & mask;
         }
         // Backward shift: move later entries of the run into the hole when
         // their home slot is not between the hole and where they sit.
-        let mut at = (hole + 1) & self.mask;
+        let mut at = (hole + 1) & mask;
         loop {
-            let slot = self.slots[at];
+            let slot = slots[at & mask];
             if slot.index == EMPTY {
                 break;
             }
-            let home = slot.hash as usize & self.mask;
-            if (at.wrapping_sub(home) & self.mask) >= (at.wrapping_sub(hole) & self.mask) {
-                self.slots[hole] = slot;
+            let home = slot.hash as usize & mask;
+            if (at.wrapping_sub(home) & mask) >= (at.wrapping_sub(hole) & mask) {
+                slots[hole & mask] = slot;
                 hole = at;
             }
-            at = (at + 1) & self.mask;
+            at = (at + 1) & mask;
         }
-        self.slots[hole] = Slot { hash: 0, index: EMPTY };
+        slots[hole & mask] = Slot { hash: 0, index: EMPTY };
         self.len -= 1;
         true
     }

@@ -551,7 +551,7 @@ fn rewrite_quote(data: &mut [u8], quoted: &QuotedFlow, source: bool, address: u3
 #[inline]
 fn icmp_checksum_ok(headers: &Headers, data: &[u8]) -> bool {
     match (headers.l4_offset(), outer_ip_end(headers, data)) {
-        (Some(l4), Some(end)) if l4 < end => checksum::verify(&data[l4..end]),
+        (Some(l4), Some(end)) if l4 < end => data.get(l4..end).is_some_and(checksum::verify),
         _ => false,
     }
 }
@@ -559,12 +559,14 @@ fn icmp_checksum_ok(headers: &Headers, data: &[u8]) -> bool {
 #[inline]
 fn refill_icmp_checksum(headers: &Headers, data: &mut [u8]) {
     let (Some(l4), Some(end)) = (headers.l4_offset(), outer_ip_end(headers, data)) else { return };
-    if l4 + 4 > end {
-        return;
+    // `outer_ip_end` is within `data`, so `get_mut` finds the message.
+    let Some(icmp) = data.get_mut(l4..end) else { return };
+    let Some(sum_field) = icmp.get_mut(2..4) else { return };
+    sum_field.fill(0);
+    let value = checksum::checksum(icmp);
+    if let Some(sum_field) = icmp.get_mut(2..4) {
+        sum_field.copy_from_slice(&value.to_be_bytes());
     }
-    data[l4 + 2..l4 + 4].copy_from_slice(&[0, 0]);
-    let value = checksum::checksum(&data[l4..end]);
-    data[l4 + 2..l4 + 4].copy_from_slice(&value.to_be_bytes());
 }
 
 /// Replaces the 16-bit word at `at`, updating the checksum at `checksum`

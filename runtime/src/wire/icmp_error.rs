@@ -129,7 +129,10 @@ pub fn icmp_error_in_place(
     if ip.len() < fixed_len {
         return Err(NoReply::NotIp);
     }
+    // The fixed headers below are there (just checked); taking them as
+    // arrays lets the compiler see every read in bounds.
     if headers.has_ipv4() {
+        let header = ip.first_chunk::<IPV4_HEADER>().ok_or(NoReply::NotIp)?;
         let (src, dst) = (headers.ipv4_src(data).ok_or(NoReply::NotIp)?, headers.ipv4_dst(data).ok_or(NoReply::NotIp)?);
         if dst >> 28 == 0xe || dst == u32::MAX {
             return Err(NoReply::ToGroup);
@@ -140,17 +143,18 @@ pub fn icmp_error_in_place(
         if headers.ip_frag(data) == Some(frag::LATER) {
             return Err(NoReply::NonFirstFragment);
         }
-        if ip[9] == ip_protocol::ICMP && headers.icmp_type(data).is_none_or(|t| matches!(t, 3 | 4 | 5 | 11 | 12)) {
+        if header[9] == ip_protocol::ICMP && headers.icmp_type(data).is_none_or(|t| matches!(t, 3 | 4 | 5 | 11 | 12)) {
             return Err(NoReply::AboutAnError);
         }
         if responder.ipv4 == 0 {
             return Err(NoReply::NoAddress);
         }
-        let total = usize::from(u16::from_be_bytes([ip[2], ip[3]])).min(ip.len());
+        let total = usize::from(u16::from_be_bytes([header[2], header[3]])).min(ip.len());
         let quote = total.min(IPV4_ERROR_MAX - IPV4_HEADER - ICMP_HEADER);
         build(frame, l3, quote, IPV4_HEADER, responder.mac)?;
         fill_ipv4(frame.data_mut(), l3, quote, responder.ipv4, src, error.v4());
     } else {
+        let header = ip.first_chunk::<IPV6_HEADER>().ok_or(NoReply::NotIp)?;
         let (src, dst) = (headers.ipv6_src(data).ok_or(NoReply::NotIp)?, headers.ipv6_dst(data).ok_or(NoReply::NotIp)?);
         if dst >> 120 == 0xff {
             return Err(NoReply::ToGroup);
@@ -174,7 +178,7 @@ pub fn icmp_error_in_place(
         if responder.ipv6 == 0 {
             return Err(NoReply::NoAddress);
         }
-        let total = (IPV6_HEADER + usize::from(u16::from_be_bytes([ip[4], ip[5]]))).min(ip.len());
+        let total = (IPV6_HEADER + usize::from(u16::from_be_bytes([header[4], header[5]]))).min(ip.len());
         let quote = total.min(IPV6_ERROR_MAX - IPV6_HEADER - ICMP_HEADER);
         build(frame, l3, quote, IPV6_HEADER, responder.mac)?;
         fill_ipv6(frame.data_mut(), l3, quote, responder.ipv6, src, error.v6());
@@ -197,36 +201,44 @@ fn build(frame: &mut Frame<'_>, l3: usize, quote: usize, ip_header: usize, mac: 
     }
     frame.truncate(l3 + quote);
     frame.insert_gap(l3, ip_header + ICMP_HEADER).map_err(|_| NoReply::NoRoom)?;
-    let data = frame.data_mut();
-    let (dst, src) = data.split_at_mut(6);
-    dst.copy_from_slice(&src[..6]);
-    src[..6].copy_from_slice(&mac.to_be_bytes()[2..]);
+    // The frame keeps its Ethernet header (`l3` is past it).
+    if let Some(addresses) = frame.data_mut().first_chunk_mut::<12>() {
+        let (dst, src) = addresses.split_at_mut(6);
+        dst.copy_from_slice(src);
+        src.copy_from_slice(&mac.to_be_bytes()[2..]);
+    }
     Ok(())
 }
 
 fn fill_ipv4(data: &mut [u8], l3: usize, quote: usize, src: u32, dst: u32, (kind, code): (u8, u8)) {
     let total = (IPV4_HEADER + ICMP_HEADER + quote) as u16;
-    let ip = &mut data[l3..l3 + IPV4_HEADER];
+    // `build` made room for both headers after `l3`: never `None`.
+    let Some((ip, icmp)) = data.get_mut(l3..).and_then(|d| d.split_first_chunk_mut::<IPV4_HEADER>()) else { return };
     ip[..12].copy_from_slice(&[0x45, 0xc0, (total >> 8) as u8, total as u8, 0, 0, 0, 0, 64, ip_protocol::ICMP, 0, 0]);
     ip[12..16].copy_from_slice(&src.to_be_bytes());
     ip[16..20].copy_from_slice(&dst.to_be_bytes());
     let sum = checksum::checksum(ip);
     ip[10..12].copy_from_slice(&sum.to_be_bytes());
-    let icmp = &mut data[l3 + IPV4_HEADER..];
-    icmp[..ICMP_HEADER].copy_from_slice(&[kind, code, 0, 0, 0, 0, 0, 0]);
-    let sum = checksum::checksum(icmp);
-    icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+    fill_icmp(icmp, 0, kind, code);
+}
+
+/// Writes the ICMP header at the start of `icmp` (the message to its end)
+/// and its checksum, starting from the pseudo-header sum `pseudo`.
+fn fill_icmp(icmp: &mut [u8], pseudo: u32, kind: u8, code: u8) {
+    let Some(header) = icmp.first_chunk_mut::<ICMP_HEADER>() else { return };
+    *header = [kind, code, 0, 0, 0, 0, 0, 0];
+    let sum = checksum::checksum_with(pseudo, icmp);
+    if let Some(header) = icmp.first_chunk_mut::<ICMP_HEADER>() {
+        header[2..4].copy_from_slice(&sum.to_be_bytes());
+    }
 }
 
 fn fill_ipv6(data: &mut [u8], l3: usize, quote: usize, src: u128, dst: u128, (kind, code): (u8, u8)) {
     let payload = (ICMP_HEADER + quote) as u16;
-    let ip = &mut data[l3..l3 + IPV6_HEADER];
+    let Some((ip, icmp)) = data.get_mut(l3..).and_then(|d| d.split_first_chunk_mut::<IPV6_HEADER>()) else { return };
     ip[..8].copy_from_slice(&[0x60, 0, 0, 0, (payload >> 8) as u8, payload as u8, ip_protocol::ICMPV6, 64]);
     ip[8..24].copy_from_slice(&src.to_be_bytes());
     ip[24..40].copy_from_slice(&dst.to_be_bytes());
-    let icmp = &mut data[l3 + IPV6_HEADER..];
-    icmp[..ICMP_HEADER].copy_from_slice(&[kind, code, 0, 0, 0, 0, 0, 0]);
     let pseudo = checksum::pseudo_header_ipv6(src, dst, ip_protocol::ICMPV6, u32::from(payload));
-    let sum = checksum::checksum_with(pseudo, icmp);
-    icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+    fill_icmp(icmp, pseudo, kind, code);
 }
