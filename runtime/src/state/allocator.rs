@@ -191,7 +191,9 @@ impl<P> IndexAllocator<P> {
     /// index the allocator stores or hands out is one, and the public
     /// methods check theirs, so the fallback (`spare`, in no chain) is never
     /// reached; it is there so that the packet path has no bounds check
-    /// that could panic.
+    /// that could panic. The chain operations below use `get`/`get_mut`
+    /// directly, skipping a step that cannot happen (an index past `links`)
+    /// for the same reason, at the cost of the bounds check they replace.
     #[inline]
     fn slot(&self, index: usize) -> &Slot<P> {
         self.links.get(index).unwrap_or(&self.spare)
@@ -207,16 +209,17 @@ impl<P> IndexAllocator<P> {
         self.capacity as usize + class
     }
 
-    /// Whether `index` is a slot in use.
+    /// Whether `index` is a slot in use (the sentinels past `capacity` are
+    /// always `FREE`).
     #[inline]
     pub fn is_allocated(&self, index: u32) -> bool {
-        index < self.capacity && self.slot(index as usize).class != FREE
+        self.links.get(index as usize).is_some_and(|slot| slot.class != FREE)
     }
 
     /// The class of a slot in use.
     #[inline]
     pub fn class_of(&self, index: u32) -> Option<u8> {
-        self.is_allocated(index).then(|| self.slot(index as usize).class)
+        self.links.get(index as usize).map(|slot| slot.class).filter(|&class| class != FREE)
     }
 
     /// The payload of slot `index` (< capacity), in use or not.
@@ -233,17 +236,15 @@ impl<P> IndexAllocator<P> {
     /// When a slot in use was last used (allocated or touched).
     #[inline]
     pub fn last_use(&self, index: u32) -> Option<u64> {
-        self.is_allocated(index).then(|| self.slot(index as usize).last_use)
+        self.links.get(index as usize).filter(|slot| slot.class != FREE).map(|slot| slot.last_use)
     }
 
     /// Whether a slot in use has been idle for its class's timeout at `now`
     /// (false for a free slot).
     #[inline]
     pub fn is_expired(&self, index: u32, now: u64) -> bool {
-        if index >= self.capacity {
-            return false;
-        }
-        let slot = self.slot(index as usize);
+        // A sentinel's class is `FREE`, which has no timeout: false.
+        let Some(slot) = self.links.get(index as usize) else { return false };
         let Some(&timeout) = self.timeouts.get(usize::from(slot.class)) else { return false };
         let deadline = slot.last_use.saturating_add(timeout);
         now.max(self.now) >= deadline
@@ -259,12 +260,12 @@ impl<P> IndexAllocator<P> {
         }
         let now = self.clock(now);
         let class = self.valid_class(class);
-        self.free_head = self.slot(index as usize).next;
+        let slot = self.links.get_mut(index as usize)?;
+        self.free_head = slot.next;
+        (slot.last_use, slot.class) = (now, class as u8);
         if self.free_head == NONE {
             self.free_tail = NONE;
         }
-        let slot = self.slot_mut(index as usize);
-        (slot.last_use, slot.class) = (now, class as u8);
         self.append(index as usize, class);
         self.len += 1;
         Some(index)
@@ -275,9 +276,13 @@ impl<P> IndexAllocator<P> {
     /// ignored.
     #[inline]
     pub fn touch(&mut self, index: u32, now: u64) {
-        let Some(class) = self.class_of(index) else { return };
+        let Some(slot) = self.links.get(index as usize) else { return };
+        let (class, last_use) = (slot.class, slot.last_use);
+        if class == FREE {
+            return;
+        }
         let now = self.clock(now);
-        if self.slot(index as usize).last_use == now {
+        if last_use == now {
             return;
         }
         self.move_to(index as usize, usize::from(class), now);
@@ -286,18 +291,21 @@ impl<P> IndexAllocator<P> {
     /// Moves a slot in use into `class`, used `now`.
     #[inline]
     pub fn reclass(&mut self, index: u32, class: u8, now: u64) {
-        if !self.is_allocated(index) {
+        let class = self.valid_class(class);
+        let Some(slot) = self.links.get_mut(index as usize) else { return };
+        if slot.class == FREE {
             return;
         }
-        let class = self.valid_class(class);
-        self.slot_mut(index as usize).class = class as u8;
+        slot.class = class as u8;
         self.move_to(index as usize, class, now);
     }
 
     #[inline]
     fn move_to(&mut self, index: usize, class: usize, now: u64) {
         let now = self.clock(now);
-        self.slot_mut(index).last_use = now;
+        if let Some(slot) = self.links.get_mut(index) {
+            slot.last_use = now;
+        }
         self.unlink(index);
         self.append(index, class);
     }
@@ -311,12 +319,13 @@ impl<P> IndexAllocator<P> {
         }
         let i = index as usize;
         self.unlink(i);
-        let slot = self.slot_mut(i);
-        (slot.prev, slot.next, slot.last_use, slot.class) = (NONE, NONE, 0, FREE);
+        if let Some(slot) = self.links.get_mut(i) {
+            (slot.prev, slot.next, slot.last_use, slot.class) = (NONE, NONE, 0, FREE);
+        }
         if self.free_tail == NONE {
             self.free_head = index;
-        } else {
-            self.slot_mut(self.free_tail as usize).next = index;
+        } else if let Some(tail) = self.links.get_mut(self.free_tail as usize) {
+            tail.next = index;
         }
         self.free_tail = index;
         self.len -= 1;
@@ -331,11 +340,12 @@ impl<P> IndexAllocator<P> {
         let mut best: Option<(u64, u32)> = None;
         for (class, &timeout) in self.timeouts.iter().enumerate() {
             let sentinel = self.sentinel(class);
-            let head = self.slot(sentinel).next;
+            let Some(head) = self.links.get(sentinel).map(|slot| slot.next) else { continue };
             if head as usize == sentinel {
                 continue;
             }
-            let deadline = self.slot(head as usize).last_use.saturating_add(timeout);
+            let Some(last_use) = self.links.get(head as usize).map(|slot| slot.last_use) else { continue };
+            let deadline = last_use.saturating_add(timeout);
             if best.is_none_or(|(d, _)| deadline < d) {
                 best = Some((deadline, head));
             }
@@ -352,19 +362,28 @@ impl<P> IndexAllocator<P> {
 
     #[inline]
     fn unlink(&mut self, index: usize) {
-        let (prev, next) = (self.slot(index).prev, self.slot(index).next);
-        self.slot_mut(prev as usize).next = next;
-        self.slot_mut(next as usize).prev = prev;
+        let Some((prev, next)) = self.links.get(index).map(|slot| (slot.prev, slot.next)) else { return };
+        if let Some(slot) = self.links.get_mut(prev as usize) {
+            slot.next = next;
+        }
+        if let Some(slot) = self.links.get_mut(next as usize) {
+            slot.prev = prev;
+        }
     }
 
     #[inline]
     fn append(&mut self, index: usize, class: usize) {
         let sentinel = self.sentinel(class);
-        let tail = self.slot(sentinel).prev;
-        let slot = self.slot_mut(index);
-        (slot.prev, slot.next) = (tail, sentinel as u32);
-        self.slot_mut(tail as usize).next = index as u32;
-        self.slot_mut(sentinel).prev = index as u32;
+        let Some(tail) = self.links.get(sentinel).map(|slot| slot.prev) else { return };
+        if let Some(slot) = self.links.get_mut(index) {
+            (slot.prev, slot.next) = (tail, sentinel as u32);
+        }
+        if let Some(slot) = self.links.get_mut(tail as usize) {
+            slot.next = index as u32;
+        }
+        if let Some(slot) = self.links.get_mut(sentinel) {
+            slot.prev = index as u32;
+        }
     }
 
     /// Memory the slots take, in bytes.
