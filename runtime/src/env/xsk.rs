@@ -571,7 +571,7 @@ impl XskSocket {
 
     /// Publishes queued frames and, while the kernel asks for it, wakes it
     /// to send them: in copy mode the sending happens in these system
-    /// calls, a few dozen frames per call.
+    /// calls, up to `TX_BUDGET` frames per call (32 before Linux 6.17).
     #[inline]
     pub fn kick(&mut self) -> Result<(), EnvError> {
         if self.tx_unpublished {
