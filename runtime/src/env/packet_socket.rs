@@ -15,7 +15,9 @@ use std::time::Duration;
 /// room for a re-inserted VLAN tag.
 const FRAME_SIZE: usize = 2048;
 const BLOCK_SIZE: usize = 4096;
-const FRAMES_PER_RING: usize = 512;
+/// Slots per ring: as deep as an AF_XDP socket's rings (env::xsk), for the
+/// same reason (bursts); 512 dropped frames a deeper ring forwards.
+const FRAMES_PER_RING: usize = 8192;
 const RING_BYTES: usize = FRAME_SIZE * FRAMES_PER_RING;
 /// `tpacket2_hdr` is 32 bytes; transmit data starts right after it.
 const TX_DATA_OFFSET: usize = 32;
