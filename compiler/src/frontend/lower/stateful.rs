@@ -29,12 +29,27 @@ const NAT_MINIMUMS: [(u64, &str, &str); 5] = [
     (60 * SECOND, "RFC 5508 REQ-1", "an ICMP query mapping"),
 ];
 
+/// `own` settings followed by `FLOW_TIMEOUTS`; `M` must be their count.
+const fn with_flow_timeouts<const N: usize, const M: usize>(own: [&'static str; N]) -> [&'static str; M] {
+    assert!(N + FLOW_TIMEOUTS.len() == M, "M is the count of own settings and flow timeouts");
+    let mut all = [""; M];
+    let mut i = 0;
+    while i < M {
+        all[i] = if i < N { own[i] } else { FLOW_TIMEOUTS[i - N] };
+        i += 1;
+    }
+    all
+}
+
+const CONNTRACK_SETTINGS: [&str; 7] = with_flow_timeouts(["inside", "capacity"]);
+const NAT_SETTINGS: [&str; 8] = with_flow_timeouts(["inside", "external", "ports"]);
+
 /// The settings each kind takes, the required ones first.
 fn settings_of(kind: &str) -> &'static [&'static str] {
     match kind {
         "learn" => &["into", "learn", "lookup", "capacity", "idle_timeout"],
-        "conntrack" => &["inside", "capacity", "tcp_transitory", "tcp_established", "tcp_closing", "udp", "other"],
-        "nat" => &["inside", "external", "ports", "tcp_transitory", "tcp_established", "tcp_closing", "udp", "other"],
+        "conntrack" => &CONNTRACK_SETTINGS,
+        "nat" => &NAT_SETTINGS,
         "policer" => &["key", "rate", "burst", "capacity", "idle_timeout"],
         _ => &["backends", "into", "capacity", "idle_timeout"],
     }
@@ -46,8 +61,8 @@ pub(super) fn seconds(ns: u64) -> String {
     format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
-/// A duration as written: `"300s"`, `"5m"`, `"2h"`, `"250ms"`, `"10us"`,
-/// `"1.5s"`, or an integer number of seconds; in nanoseconds.
+/// A duration as written: `"300s"`, `"5m"`, `"2h"`, `"1d"`, `"250ms"`,
+/// `"10us"`, `"1.5s"`, or an integer number of seconds; in nanoseconds.
 pub(super) fn duration(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
@@ -59,6 +74,7 @@ pub(super) fn duration(text: &str) -> Option<u64> {
         "ns" => 1,
         "m" | "min" => 60 * SECOND,
         "h" => 3_600 * SECOND,
+        "d" => 86_400 * SECOND,
         _ => return None,
     };
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
@@ -325,38 +341,45 @@ impl<P: Copy> Lowering<'_, P> {
         let rate = amount(self, "rate", "a rate such as \"100Mbit/s\" or bytes per second", &rate);
         let burst = amount(self, "burst", "a burst in bytes", &|text: &str| text.parse().ok());
         let capacity = self.capacity(setting.get("capacity"));
-        let (rate, burst) = (rate?, burst?);
-        let limits = match BucketLimits::new(rate, burst) {
-            Ok(limits) => limits,
-            Err(error) => {
-                let at = setting.get("burst").map_or(ast.at, |v| v.at);
-                self.error(at, error.to_string());
-                return None;
-            }
+        // Every setting is checked even when another is broken, so the
+        // user sees all of their errors at once.
+        let limits = match (rate, burst) {
+            (Some(rate), Some(burst)) => match BucketLimits::new(rate, burst) {
+                Ok(limits) => Some(limits),
+                Err(error) => {
+                    let at = setting.get("burst").map_or(ast.at, |v| v.at);
+                    self.error(at, error.to_string());
+                    None
+                }
+            },
+            _ => None,
         };
         // A bucket must be full again before it is forgotten, or expiry
         // would hand out credit: at least the fill time, and 10 s.
-        let fill_ns = limits.fill_ns();
-        let timeout_ns = self.timeout(setting.get("idle_timeout"), fill_ns.max(10 * SECOND))?;
-        if timeout_ns < fill_ns {
-            let at = setting.get("idle_timeout").map_or(ast.at, |v| v.at);
-            self.error(
-                at,
-                format!(
-                    "found an idle timeout of {}, expected at least the {} an empty bucket takes to fill \
-                     (burst / rate)",
-                    seconds(timeout_ns),
-                    seconds(fill_ns)
-                ),
-            );
-            return None;
+        let fill_ns = limits.as_ref().map(BucketLimits::fill_ns);
+        let timeout_ns = self.timeout(setting.get("idle_timeout"), fill_ns.unwrap_or(0).max(10 * SECOND));
+        if let (Some(timeout_ns), Some(fill_ns)) = (timeout_ns, fill_ns) {
+            if timeout_ns < fill_ns {
+                let at = setting.get("idle_timeout").map_or(ast.at, |v| v.at);
+                self.error(
+                    at,
+                    format!(
+                        "found an idle timeout of {}, expected at least the {} an empty bucket takes to fill \
+                         (burst / rate)",
+                        seconds(timeout_ns),
+                        seconds(fill_ns)
+                    ),
+                );
+                return None;
+            }
         }
+        limits?;
         Some(Stateful::Police {
             key: key?,
-            rate_bytes_per_s: rate,
-            burst_bytes: burst,
+            rate_bytes_per_s: rate?,
+            burst_bytes: burst?,
             capacity: capacity?,
-            timeout_ns,
+            timeout_ns: timeout_ns?,
         })
     }
 
@@ -607,6 +630,7 @@ mod tests {
         assert_eq!(duration("300s"), Some(300 * SECOND));
         assert_eq!(duration("1.5s"), Some(1_500_000_000));
         assert_eq!(duration("2h"), Some(7_200 * SECOND));
+        assert_eq!(duration("1d"), Some(86_400 * SECOND));
         assert_eq!(duration("250ms"), Some(250_000_000));
         assert_eq!(duration("5m"), Some(300 * SECOND));
         assert_eq!(duration("7"), Some(7 * SECOND));
