@@ -105,7 +105,9 @@ impl Bridge {
 }
 
 impl NetworkFunction for Bridge {
-    #[inline]
+    // Inlined into the driver's loop like a generated NF's, so the
+    // comparison with nfc's code is fair (and .ci/loop-shape checks it).
+    #[inline(always)]
     fn process(&mut self, input: PortId, frame: &mut Frame<'_>) -> Outputs {
         let (len, data) = (frame.len(), frame.data());
         let (Some(dst), Some(src), true) = (mac_at(data, 0), mac_at(data, 6), len >= 14) else {

@@ -137,7 +137,9 @@ impl LoadBalancer {
 }
 
 impl NetworkFunction for LoadBalancer {
-    #[inline]
+    // Inlined into the driver's loop like a generated NF's, so the
+    // comparison with nfc's code is fair (and .ci/loop-shape checks it).
+    #[inline(always)]
     fn process(&mut self, input: PortId, frame: &mut Frame<'_>) -> Outputs {
         let len = frame.len();
         if input != CLIENTS {
@@ -150,8 +152,12 @@ impl NetworkFunction for LoadBalancer {
         };
         match self.backend(key) {
             Ok((backend, counter)) => {
+                // Maglev only picks backends it was built with.
+                let Some(&backend_mac) = self.backend_macs.get(usize::from(backend)) else {
+                    return self.counters.count(NO_BACKEND, len, Outputs::DROP);
+                };
                 let data = frame.data_mut();
-                headers.set_eth_dst(data, self.backend_macs[usize::from(backend)]);
+                headers.set_eth_dst(data, backend_mac);
                 headers.set_eth_src(data, self.mac);
                 self.counters.count(counter, len, Outputs::port(BACKENDS))
             }

@@ -130,11 +130,14 @@ impl Lpm4 {
     /// The value of the longest prefix containing `addr`.
     #[inline]
     pub fn lookup(&self, addr: u32) -> Option<u32> {
-        let mut slot = self.level1[(addr >> 16) as usize];
+        // Every chunk index was made by `insert`, so each read is in
+        // bounds; `get` says so without a panic path in the packet loop.
+        let at = |level: &[u32], index: usize| level.get(index).copied().unwrap_or(EMPTY);
+        let mut slot = at(&self.level1, (addr >> 16) as usize);
         if slot & CHUNK != 0 {
-            slot = self.level2[((slot & !CHUNK) as usize) * CHUNK_SLOTS + ((addr >> 8) & 0xff) as usize];
+            slot = at(&self.level2, ((slot & !CHUNK) as usize) * CHUNK_SLOTS + ((addr >> 8) & 0xff) as usize);
             if slot & CHUNK != 0 {
-                slot = self.level3[((slot & !CHUNK) as usize) * CHUNK_SLOTS + (addr & 0xff) as usize];
+                slot = at(&self.level3, ((slot & !CHUNK) as usize) * CHUNK_SLOTS + (addr & 0xff) as usize);
             }
         }
         slot.checked_sub(1)
