@@ -130,8 +130,8 @@ impl Lpm4 {
     /// The value of the longest prefix containing `addr`.
     #[inline]
     pub fn lookup(&self, addr: u32) -> Option<u32> {
-        // Every chunk index was made by `insert`, so each read is in
-        // bounds; `get` says so without a panic path in the packet loop.
+        // `insert` made every chunk index, so each read is in bounds;
+        // `get` keeps a panic path out of the packet loop all the same.
         let at = |level: &[u32], index: usize| level.get(index).copied().unwrap_or(EMPTY);
         let mut slot = at(&self.level1, (addr >> 16) as usize);
         if slot & CHUNK != 0 {
