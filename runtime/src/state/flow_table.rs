@@ -310,7 +310,10 @@ impl<K: TableKey + Default, V: Default> FlowTable<K, V> {
         EntryId(index)
     }
 
-    #[inline]
+    /// Always inlined: out of line it returns the key and value through
+    /// memory even where the caller drops them, which cost `expire` 36
+    /// instructions per entry (callgrind, the firewall's 60,000 flows).
+    #[inline(always)]
     fn take(&mut self, index: u32) -> (K, V) {
         let entry = core::mem::take(self.allocator.payload_mut(index));
         let hash = self.hash(&entry.key);
